@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile, chmod, copyFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Connection, ExecOptions, ExecResult, PutOptions, PutSource, BecomeOptions } from './types.js';
+import { shellQuote } from './types.js';
+
+/** Wraps a command for become. The sudo password, when any, goes on stdin ahead of the command's own. */
+export function becomeWrap(command: string, become: BecomeOptions | undefined): { command: string; stdinPrefix?: string } {
+  if (!become) return { command };
+  const prompt = '[tsbook-become-password]';
+  if (become.method === 'su') {
+    return { command: `su ${shellQuote(become.user)} -c ${shellQuote(command)}`, stdinPrefix: become.password ? `${become.password}\n` : undefined };
+  }
+  const flags = become.flags ?? '-H -S -n';
+  const sflags = become.password ? flags.replace(/(^|\s)-n(\s|$)/, ' ').trim() : flags;
+  const passFlags = become.password ? ` -p ${shellQuote(prompt)}` : '';
+  return {
+    command: `sudo ${sflags}${passFlags} -u ${shellQuote(become.user)} /bin/sh -c ${shellQuote(command)}`,
+    stdinPrefix: become.password ? `${become.password}\n` : undefined,
+  };
+}
+
+/** Runs commands on the controller itself (`ansible_connection: local`). */
+export class LocalConnection implements Connection {
+  constructor(readonly host: string) {}
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const wrapped = becomeWrap(command, options.become);
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', wrapped.command], {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timedOut = false;
+      const killGroup = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      };
+      const timer = options.timeout ? setTimeout(() => { timedOut = true; killGroup(); }, options.timeout * 1000) : undefined;
+      const onAbort = () => killGroup();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdout.on('data', (c: Buffer) => { out.push(c); options.onStdout?.(c); });
+      child.stderr.on('data', (c: Buffer) => { err.push(c); options.onStderr?.(c); });
+      child.on('error', reject);
+      child.on('close', (code, sig) => {
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (timedOut) {
+          reject(new Error(`timed out after ${options.timeout}s`));
+          return;
+        }
+        resolve({ rc: code ?? (sig ? 128 + 9 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      });
+      child.stdin.on('error', () => undefined);
+      if (wrapped.stdinPrefix) child.stdin.write(wrapped.stdinPrefix);
+      if (options.stdin !== undefined) child.stdin.write(options.stdin);
+      child.stdin.end();
+    });
+  }
+
+  async put(source: PutSource, remotePath: string, options: PutOptions = {}): Promise<void> {
+    await mkdir(dirname(remotePath), { recursive: true });
+    if ('content' in source) await writeFile(remotePath, source.content);
+    else await copyFile(source.localPath, remotePath);
+    if (options.mode !== undefined) {
+      await chmod(remotePath, typeof options.mode === 'number' ? options.mode : parseInt(options.mode, 8));
+    }
+    if (options.owner || options.group) {
+      const spec = `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
+      const r = await this.exec(`chown ${shellQuote(spec)} ${shellQuote(remotePath)}`);
+      if (r.rc !== 0) throw new Error(`chown ${spec} ${remotePath}: ${r.stderr.trim()}`);
+    }
+  }
+
+  async get(remotePath: string, localPath?: string): Promise<Buffer> {
+    const data = await readFile(remotePath);
+    if (localPath) {
+      await mkdir(dirname(localPath), { recursive: true });
+      await writeFile(localPath, data);
+    }
+    return data;
+  }
+
+  async close(): Promise<void> {}
+}

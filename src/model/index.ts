@@ -1,0 +1,4 @@
+export * from './source.js';
+export * from './errors.js';
+export * from './playbook.js';
+export * from './inventory.js';
