@@ -1,4 +1,44 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { UsageError } from '../model/errors.js';
+import { inventorySchema, playbookSchema, schemaText } from '../load/schemas.js';
 
-// Filled in by the loader work: `tsbook schema [playbook|inventory]`.
-export function registerSchema(_program: Command): void {}
+export type SchemaKind = 'playbook' | 'inventory';
+
+/** The text of schemas/<kind>.schema.json as generated from the code. */
+export function schemaFor(kind: SchemaKind): string {
+  return schemaText(kind === 'playbook' ? playbookSchema() : inventorySchema());
+}
+
+/** The repository's schemas/ directory (next to dist/ and src/). */
+export function schemasDir(): string {
+  return fileURLToPath(new URL('../../schemas/', import.meta.url));
+}
+
+/** Writes schemas/playbook.schema.json and schemas/inventory.schema.json; returns the paths. */
+export async function writeSchemas(dir: string = schemasDir()): Promise<string[]> {
+  const written: string[] = [];
+  for (const kind of ['playbook', 'inventory'] as const) {
+    const path = `${dir.replace(/\/$/, '')}/${kind}.schema.json`;
+    await writeFile(path, schemaFor(kind));
+    written.push(path);
+  }
+  return written;
+}
+
+export function registerSchema(program: Command): void {
+  program
+    .command('schema')
+    .description('Print the JSON Schema of playbooks or inventories (for editors), or --write them to schemas/')
+    .argument('[kind]', 'playbook or inventory', 'playbook')
+    .option('--write', 'write schemas/playbook.schema.json and schemas/inventory.schema.json')
+    .action(async (kind: string, options: { write?: boolean }) => {
+      if (kind !== 'playbook' && kind !== 'inventory') throw new UsageError(`unknown schema '${kind}': expected playbook or inventory`);
+      if (options.write) {
+        for (const path of await writeSchemas()) process.stdout.write(`wrote ${path}\n`);
+        return;
+      }
+      process.stdout.write(schemaFor(kind));
+    });
+}

@@ -52,7 +52,11 @@ export type RunEvent =
   | { readonly event: 'host_unreachable'; readonly task: TaskInfo; readonly host: string; readonly reason: string }
   | { readonly event: 'task_progress'; readonly task: TaskInfo; readonly host: string; readonly message: string }
   | { readonly event: 'handler_notified'; readonly handler: string; readonly host: string }
-  | { readonly event: 'include'; readonly file: string; readonly hosts: readonly string[] }
+  | { readonly event: 'include'; readonly file: string; readonly hosts: readonly string[]; readonly item?: unknown; readonly itemLabel?: string }
+  /** until/retries: an attempt failed and the task will run again ("FAILED - RETRYING: ..."). */
+  | { readonly event: 'task_retry'; readonly task: TaskInfo; readonly host: string; readonly attempt: number; readonly retriesLeft: number; readonly result: TaskResult }
+  /** max_fail_percentage exceeded or any_errors_fatal: the play stops ("NO MORE HOSTS LEFT"). */
+  | { readonly event: 'no_hosts_remaining' }
   | { readonly event: 'warning'; readonly message: string; readonly source?: Source }
   | { readonly event: 'play_end'; readonly name: string }
   | { readonly event: 'recap'; readonly hosts: Readonly<Record<string, HostStats>> };

@@ -12,7 +12,21 @@ export interface YamlFile {
   readonly lineCounter: LineCounter;
 }
 
-function customTags(file: string): ScalarTag[] {
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+
+/** PyYAML's YAML 1.1 booleans: unlike the yaml package's 1.1 schema, `y` and `n` stay strings. */
+const pyYamlBools: ScalarTag[] = [
+  { tag: BOOL_TAG, default: true, identify: (v: unknown) => v === true, test: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/, resolve: () => true },
+  { tag: BOOL_TAG, default: true, identify: (v: unknown) => v === false, test: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/, resolve: () => false },
+];
+
+function customTags(file: string): (tags: Tags) => Tags {
+  return (tags) => [...pyYamlBools, ...tags.filter((t) => (typeof t === 'string' ? t : t.tag) !== BOOL_TAG), ...ansibleTags(file)];
+}
+
+type Tags = Parameters<Extract<NonNullable<import('yaml').SchemaOptions['customTags']>, (...a: never[]) => unknown>>[0];
+
+function ansibleTags(file: string): ScalarTag[] {
   return [
     {
       tag: '!unsafe',

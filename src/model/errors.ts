@@ -6,7 +6,7 @@ import { formatSource } from './source.js';
  * ansible-playbook's exit codes in one place (src/cli/exit.ts).
  */
 export abstract class TsbookError extends Error {
-  abstract readonly kind: 'load' | 'template' | 'unreachable' | 'usage' | 'internal' | 'vault';
+  abstract readonly kind: 'load' | 'template' | 'unreachable' | 'usage' | 'internal' | 'vault' | 'run';
   readonly source?: Source;
   /** 1-3 lines of the offending file with a caret, when the file is known. */
   readonly frame?: string;
@@ -47,6 +47,11 @@ export class UsageError extends TsbookError {
 /** Vault decryption failures. Exit 1. */
 export class VaultError extends TsbookError {
   readonly kind = 'vault' as const;
+}
+
+/** An error that stops a run midway ("ERROR! The requested handler 'x' was not found..."). Exit 1. */
+export class RunError extends TsbookError {
+  readonly kind = 'run' as const;
 }
 
 /** A bug in tsbook. Exit 250. */

@@ -1,4 +1,37 @@
 import type { Module } from './types.js';
+import { addHostModule } from './add_host.js';
+import { assertModule } from './assert.js';
+import { commandModule } from './command.js';
+import { debugModule } from './debug.js';
+import { failModule } from './fail.js';
+import { groupByModule } from './group_by.js';
+import { includeVarsModule } from './include_vars.js';
+import { pauseModule } from './pause.js';
+import { pingModule } from './ping.js';
+import { rawModule } from './raw.js';
+import { scriptModule } from './script.js';
+import { setFactModule } from './set_fact.js';
+import { setStatsModule } from './set_stats.js';
+import { setupModule } from './setup.js';
+import { shellModule } from './shell.js';
+import { waitForModule } from './wait_for.js';
+import { copyModule } from './copy.js';
+import { templateModule } from './template.js';
+import { fileModule } from './file.js';
+import { lineinfileModule } from './lineinfile.js';
+import { blockinfileModule } from './blockinfile.js';
+import { statModule } from './stat.js';
+import { slurpModule } from './slurp.js';
+import { fetchModule } from './fetch.js';
+import { serviceModule } from './service.js';
+import { systemdModule } from './systemd.js';
+import { packageModule } from './package.js';
+import { aptModule } from './apt.js';
+import { hostnameModule } from './hostname.js';
+import { sysctlModule } from './sysctl.js';
+import { modprobeModule } from './modprobe.js';
+import { userModule } from './user.js';
+import { groupModule } from './group.js';
 
 /**
  * Every module tsbook ships. Add a module by importing its file and listing it here; the loader,
@@ -6,8 +39,41 @@ import type { Module } from './types.js';
  */
 const MODULES: readonly Module[] = [
   // command & controller modules
+  commandModule,
+  shellModule,
+  rawModule,
+  scriptModule,
+  debugModule,
+  setFactModule,
+  assertModule,
+  failModule,
+  pingModule,
+  setupModule,
+  pauseModule,
+  waitForModule,
+  includeVarsModule,
+  addHostModule,
+  groupByModule,
+  setStatsModule,
   // file modules
+  copyModule,
+  templateModule,
+  fileModule,
+  lineinfileModule,
+  blockinfileModule,
+  statModule,
+  slurpModule,
+  fetchModule,
   // system modules
+  serviceModule,
+  systemdModule,
+  packageModule,
+  aptModule,
+  hostnameModule,
+  sysctlModule,
+  modprobeModule,
+  userModule,
+  groupModule,
   // kubernetes modules
 ];
 
@@ -28,9 +94,10 @@ const PREFIXES = ['ansible.builtin.', 'ansible.legacy.'];
 
 /** The canonical module name for `name` (`ansible.builtin.copy` -> `copy`), or the name unchanged. */
 export function canonicalModuleName(name: string): string {
-  for (const prefix of PREFIXES) if (name.startsWith(prefix)) return name.slice(prefix.length);
-  for (const module of MODULES) if (module.aliases?.includes(name)) return module.name;
-  return name;
+  let bare = name;
+  for (const prefix of PREFIXES) if (name.startsWith(prefix)) bare = name.slice(prefix.length);
+  for (const module of MODULES) if (module.aliases?.includes(name) || module.aliases?.includes(bare)) return module.name;
+  return bare;
 }
 
 const byName = new Map<string, Module>();

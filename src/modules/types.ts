@@ -25,6 +25,8 @@ export interface ModuleResult {
   readonly values?: Readonly<Record<string, unknown>>;
   /** ansible_facts: merged into the host's facts. */
   readonly facts?: Readonly<Record<string, unknown>>;
+  /** set_fact `cacheable: true` (Ansible's `_ansible_facts_cacheable`): also store `facts` in the fact cache. */
+  readonly factsCacheable?: boolean;
   /** set_fact with cacheable etc. */
   readonly diff?: readonly FileDiff[];
   readonly warnings?: readonly string[];

@@ -24,7 +24,7 @@ export function banner(text: string, columns = 79): string {
 function cleanValues(values: Readonly<Record<string, unknown>>, verbosity: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {
-    if (k.startsWith('_ansible_')) continue;
+    if (k.startsWith('_ansible_') || k === 'failed') continue;
     if (INTERNAL_KEYS.has(k) && !(verbosity >= 3 && (k === 'invocation' || k === 'diff'))) continue;
     out[k] = v;
   }
@@ -116,6 +116,8 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
       }
     },
     host_unreachable: () => undefined,
+    task_retry: (e) => line(c.red(`FAILED - RETRYING: [${e.host}]: ${taskTitle(e.task)} (${e.retriesLeft} retries left).`)),
+    no_hosts_remaining: () => line(banner('NO MORE HOSTS LEFT', columns)),
     handler_notified: (e) => {
       if (options.verbosity > 1) line(c.dim(`NOTIFIED HANDLER ${e.handler} for ${e.host}`));
     },

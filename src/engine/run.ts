@@ -1,0 +1,126 @@
+import { createConnection } from '../connection/factory.js';
+import type { Connection } from '../connection/types.js';
+import type { EventListener, HostStats, TaskInfo } from '../events/types.js';
+import { RunError } from '../model/errors.js';
+import type { Inventory } from '../model/inventory.js';
+import type { Playbook, Vars } from '../model/playbook.js';
+import type { Module } from '../modules/types.js';
+import { defaultDeps } from './default-deps.js';
+import type { EngineDeps } from './deps.js';
+import { PlayRunner, RunAbort } from './play.js';
+import { RunState, RuntimeInventory } from './state.js';
+
+export interface RunOptions {
+  readonly playbooks: readonly Playbook[];
+  readonly inventory: Inventory;
+  readonly limit?: string;
+  readonly tags?: readonly string[];
+  readonly skipTags?: readonly string[];
+  readonly check?: boolean;
+  readonly diff?: boolean;
+  readonly extraVars?: Vars;
+  /** Parallel hosts per task (default 5). */
+  readonly forks?: number;
+  readonly startAtTask?: string;
+  readonly step?: (task: TaskInfo) => Promise<'yes' | 'no' | 'continue'>;
+  readonly become?: boolean;
+  readonly becomeUser?: string;
+  readonly becomeMethod?: string;
+  readonly becomePassword?: string;
+  readonly remoteUser?: string;
+  /** Connection timeout in seconds. */
+  readonly connectionTimeout?: number;
+  readonly privateKey?: string;
+  readonly connectionPassword?: string;
+  readonly forceHandlers?: boolean;
+  readonly verbosity?: number;
+  readonly onEvent?: EventListener;
+  /** Opens a host's connection (lazily used). Default: local for `ansible_connection: local`, else SSH. */
+  readonly connect?: (host: string, vars: Readonly<Record<string, unknown>>) => Connection;
+  /** Module lookup. Default: the registry's findModule. */
+  readonly modules?: (name: string) => Module | undefined;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult {
+  readonly stats: Record<string, HostStats>;
+  /** ansible-playbook's: 0 ok, 2 a host failed, 4 a host was unreachable, 99 interrupted. */
+  readonly exitCode: number;
+}
+
+/**
+ * Runs playbooks against an inventory with ansible-core 2.14's semantics. Reports everything through
+ * `onEvent`; never prints. Errors that stop the run (a notified handler that does not exist...) are
+ * thrown as TsbookError (RunError, LoadError, ...).
+ */
+export async function runPlaybook(options: RunOptions): Promise<RunResult> {
+  return runPlaybookWith(options, defaultDeps());
+}
+
+/** runPlaybook with explicit dependencies (tests replace the templar, loader or modules). */
+export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps): Promise<RunResult> {
+  const deps: EngineDeps = options.modules ? { ...baseDeps, findModule: options.modules } : baseDeps;
+  const signal = options.signal ?? new AbortController().signal;
+  const run = new RunState(new RuntimeInventory(options.inventory), options.onEvent, options.startAtTask);
+  const connect =
+    options.connect ??
+    ((host: string, vars: Readonly<Record<string, unknown>>) =>
+      createConnection(host, vars, {
+        timeout: options.connectionTimeout,
+        privateKey: options.privateKey,
+        password: options.connectionPassword,
+        user: options.remoteUser,
+      }));
+  run.emit({ event: 'run_start', playbooks: options.playbooks.map((p) => p.file), check: options.check ?? false, time: new Date().toISOString() });
+  const settings = {
+    check: options.check ?? false,
+    diff: options.diff ?? false,
+    verbosity: options.verbosity ?? 0,
+    become: options.become ?? false,
+    becomeUser: options.becomeUser,
+    becomeMethod: options.becomeMethod,
+    becomePassword: options.becomePassword,
+    remoteUser: options.remoteUser,
+    connectionTimeout: options.connectionTimeout,
+    privateKey: options.privateKey,
+    connectionPassword: options.connectionPassword,
+  };
+  try {
+    playbooks: for (const playbook of options.playbooks) {
+      let result = 0;
+      for (const play of playbook.plays) {
+        if (signal.aborted) break playbooks;
+        const runner = new PlayRunner(play, run, deps, {
+          settings,
+          tags: options.tags ?? [],
+          skipTags: options.skipTags ?? [],
+          forks: options.forks ?? 5,
+          extraVars: options.extraVars ?? {},
+          limit: options.limit,
+          startAtTask: options.startAtTask,
+          step: options.step,
+          forceHandlers: options.forceHandlers ?? false,
+          signal,
+          connect,
+        });
+        const outcome = await runner.runPlay();
+        result = outcome.result;
+        if (outcome.breakRun) break;
+      }
+      // ansible-playbook stops after a playbook whose last play did not end cleanly
+      if (result !== 0) break;
+    }
+  } catch (err) {
+    if (err instanceof RunAbort) throw new RunError(err.message);
+    throw err;
+  } finally {
+    await Promise.all([...run.connections.values()].map((c) => c.close().catch(() => undefined)));
+    run.connections.clear();
+  }
+  const stats: Record<string, HostStats> = {};
+  for (const [host, s] of run.stats) stats[host] = { ...s };
+  if (signal.aborted) return { stats, exitCode: 99 };
+  run.emit({ event: 'recap', hosts: stats });
+  const exitCode = run.unreachable.size > 0 ? 4 : run.failed.size > 0 ? 2 : 0;
+  return { stats, exitCode };
+}

@@ -1,0 +1,44 @@
+/** ansible-core's Taggable.evaluate_tags, with `onlyTags` defaulting to ['all']. */
+export function shouldRunTags(taskTags: readonly string[], onlyTags: readonly string[], skipTags: readonly string[]): boolean {
+  const tags = new Set(taskTags.length > 0 ? taskTags.map(String) : ['untagged']);
+  const untagged = tags.size === 1 && tags.has('untagged');
+  const only = new Set(onlyTags.length > 0 ? onlyTags : ['all']);
+  const skip = new Set(skipTags);
+  const intersects = (a: Set<string>, b: Set<string>) => [...a].some((t) => b.has(t));
+  let run = true;
+  if (only.size > 0) {
+    if (tags.has('always')) run = true;
+    else if (only.has('all') && !tags.has('never')) run = true;
+    else if (intersects(tags, only)) run = true;
+    else if (only.has('tagged') && !untagged && !tags.has('never')) run = true;
+    else run = false;
+  }
+  if (run && skip.size > 0) {
+    if (skip.has('all')) {
+      if (!tags.has('always') || skip.has('always')) run = false;
+    } else if (intersects(tags, skip)) run = false;
+    else if (skip.has('tagged') && !untagged) run = false;
+  }
+  return run;
+}
+
+/** fnmatch-style matching (`*`, `?`, `[...]`) used by --start-at-task. */
+export function fnmatch(name: string, pattern: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 1);
+      if (close < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, close);
+        if (body.startsWith('!')) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's').test(name);
+}

@@ -1,0 +1,169 @@
+import { shellQuote } from '../../connection/types.js';
+import type { ModuleContext } from '../types.js';
+import { ModuleFailure } from '../types.js';
+
+/** What `ls -l` would call the path; `link` only when not following symlinks. */
+export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'block' | 'char' | 'unknown';
+
+/** One `stat` of a host path, read with GNU `stat -c`. */
+export interface RemoteStat {
+  readonly path: string;
+  readonly type: FileType;
+  /** Permission bits including setuid/setgid/sticky (0o7777). */
+  readonly mode: number;
+  readonly size: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** User name, or the uid as a string when it has no name (as Ansible does). */
+  readonly owner: string;
+  readonly group: string;
+  readonly atime: number;
+  readonly mtime: number;
+  readonly ctime: number;
+  readonly inode: number;
+  readonly dev: number;
+  readonly nlink: number;
+  readonly blocks: number;
+  readonly blockSize: number;
+  /** st_rdev for block and character devices, else 0. */
+  readonly rdev: number;
+}
+
+type Probe = Pick<ModuleContext, 'probe'>;
+
+const STAT_FORMAT = '%f|%s|%u|%g|%U|%G|%.9X|%.9Y|%.9Z|%i|%d|%h|%b|%B|%t|%T';
+
+function typeOf(rawMode: number): FileType {
+  switch (rawMode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'directory';
+    case 0o120000: return 'link';
+    case 0o010000: return 'fifo';
+    case 0o140000: return 'socket';
+    case 0o060000: return 'block';
+    case 0o020000: return 'char';
+    default: return 'unknown';
+  }
+}
+
+/** Parses one line of `stat -c STAT_FORMAT` output. Exported for tests. */
+export function parseStatLine(path: string, line: string): RemoteStat {
+  const f = line.trim().split('|');
+  if (f.length !== 16) throw new ModuleFailure(`unexpected stat output for ${path}: ${line.trim()}`);
+  const raw = parseInt(f[0], 16);
+  const uid = Number(f[2]);
+  const gid = Number(f[3]);
+  return {
+    path,
+    type: typeOf(raw),
+    mode: raw & 0o7777,
+    size: Number(f[1]),
+    uid,
+    gid,
+    owner: f[4] === 'UNKNOWN' ? String(uid) : f[4],
+    group: f[5] === 'UNKNOWN' ? String(gid) : f[5],
+    atime: Number(f[6].replace(',', '.')),
+    mtime: Number(f[7].replace(',', '.')),
+    ctime: Number(f[8].replace(',', '.')),
+    inode: Number(f[9]),
+    dev: Number(f[10]),
+    nlink: Number(f[11]),
+    blocks: Number(f[12]),
+    blockSize: Number(f[13]),
+    rdev: (parseInt(f[14], 16) << 8) | parseInt(f[15], 16),
+  };
+}
+
+function isAbsentError(stderr: string): boolean {
+  return /No such file or directory|Not a directory/.test(stderr);
+}
+
+/**
+ * Stats `path` on the host (a probe: runs in check mode). `follow` stats a symlink's target.
+ * Returns undefined when the path (or, following, the link's target) does not exist.
+ */
+export async function statPath(ctx: Probe, path: string, follow = false): Promise<RemoteStat | undefined> {
+  const r = await ctx.probe(`LC_ALL=C stat ${follow ? '-L ' : ''}-c ${shellQuote(STAT_FORMAT)} -- ${shellQuote(path)}`);
+  if (r.rc !== 0) {
+    if (isAbsentError(r.stderr)) return undefined;
+    throw new ModuleFailure(`cannot stat ${path}: ${r.stderr.trim() || `rc ${r.rc}`}`, { path });
+  }
+  return parseStatLine(path, r.stdout);
+}
+
+/** sha1 of a host file, or undefined when it cannot be read. */
+export async function remoteSha1(ctx: Probe, path: string): Promise<string | undefined> {
+  return hashOf(ctx, 'sha1sum', path);
+}
+
+export async function remoteMd5(ctx: Probe, path: string): Promise<string | undefined> {
+  return hashOf(ctx, 'md5sum', path);
+}
+
+/** Runs one of the coreutils `*sum` tools on a host path. */
+export async function hashOf(ctx: Probe, tool: string, path: string): Promise<string | undefined> {
+  const r = await ctx.probe(`${tool} -- ${shellQuote(path)}`);
+  if (r.rc !== 0) return undefined;
+  const m = /^\\?([0-9a-f]+)\s/.exec(r.stdout);
+  return m ? m[1] : undefined;
+}
+
+/** The target of a symlink (`readlink`, not canonicalised). */
+export async function readLink(ctx: Probe, path: string): Promise<string | undefined> {
+  const r = await ctx.probe(`readlink -- ${shellQuote(path)}`);
+  return r.rc === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+}
+
+/** The canonical absolute path (`realpath -m`: missing components allowed). */
+export async function realPath(ctx: Probe, path: string): Promise<string> {
+  const r = await ctx.probe(`realpath -m -- ${shellQuote(path)}`);
+  return r.rc === 0 ? r.stdout.replace(/\n$/, '') : path;
+}
+
+/**
+ * Ansible's file state of a path (module file's get_state): link, directory, hard (a regular
+ * file with more than one link), file, or absent.
+ */
+export function fileState(st: RemoteStat | undefined): 'absent' | 'link' | 'directory' | 'hard' | 'file' {
+  if (!st) return 'absent';
+  if (st.type === 'link') return 'link';
+  if (st.type === 'directory') return 'directory';
+  if (st.nlink > 1) return 'hard';
+  return 'file';
+}
+
+/** '0644' as Ansible formats modes ('0%03o'). */
+export function formatMode(mode: number): string {
+  return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
+}
+
+/** Reads a host file as UTF-8 text, or undefined when it does not exist. */
+export async function readText(ctx: Pick<ModuleContext, 'get'>, path: string): Promise<string | undefined> {
+  try {
+    return (await ctx.get(path)).toString('utf8');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : String(e);
+    if (code === 'ENOENT' || /No such file|ENOENT/.test(message)) return undefined;
+    throw new ModuleFailure(`cannot read ${path}: ${message}`, { path });
+  }
+}
+
+/**
+ * Ansible's add_path_info: the file attributes appended to results that name a path
+ * (uid, gid, owner, group, mode, state, size); nothing when it does not exist.
+ */
+export async function pathInfo(ctx: Probe, path: string): Promise<Record<string, unknown>> {
+  const target = await statPath(ctx, path, true);
+  if (!target) return {};
+  const st = (await statPath(ctx, path, false)) ?? target;
+  return {
+    uid: st.uid,
+    gid: st.gid,
+    owner: st.owner,
+    group: st.group,
+    mode: formatMode(st.mode),
+    state: st.type === 'link' ? 'link' : target.type === 'directory' ? 'directory' : target.nlink > 1 ? 'hard' : 'file',
+    size: st.size,
+  };
+}
