@@ -5,6 +5,7 @@ import { registerRun } from './run.js';
 import { registerInventory } from './inventory.js';
 import { registerValidate } from './validate.js';
 import { registerSchema } from './schema.js';
+import { registerAdhoc } from './adhoc.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerInventory(program);
   registerValidate(program);
   registerSchema(program);
+  registerAdhoc(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -256,6 +256,8 @@ export class SshConnection implements Connection {
   private sftpSession?: Promise<SFTPWrapper>;
   private active = 0;
   private limit = Number.POSITIVE_INFINITY;
+  private limitAt = 0;
+  private sftpBusy = 0;
   private waiters: Array<() => void> = [];
   private lostReason?: string;
   private closed = false;
@@ -440,8 +442,13 @@ export class SshConnection implements Connection {
     if (w) w();
   }
 
+  private effectiveLimit(): number {
+    if (this.limit !== Number.POSITIVE_INFINITY && Date.now() - this.limitAt > 2000) this.limit = Number.POSITIVE_INFINITY;
+    return this.limit;
+  }
+
   private wakeIfRoom(): void {
-    if (this.active < this.limit) this.waiters.shift()?.();
+    if (this.active < this.effectiveLimit()) this.waiters.shift()?.();
   }
 
   private waitForSlot(): Promise<void> {
@@ -454,7 +461,9 @@ export class SshConnection implements Connection {
     let waited = false;
     for (;;) {
       const client = await this.ensureClient();
-      while (this.active >= this.limit) {
+      while (this.active >= this.effectiveLimit()) {
+        // An idle SFTP session holds a slot that an exec may need more.
+        if (this.sftpSession && this.sftpBusy === 0) this.closeSftp();
         await this.waitForSlot();
         waited = true;
       }
@@ -473,8 +482,10 @@ export class SshConnection implements Connection {
           throw err;
         }
         if (this.active > 0 && !waited) {
-          // The server allows no more than what is open now: remember that and wait for a close.
+          // The server allows no more than what is open now: remember that (for a while: the
+          // refusal may have raced with a session the server had not freed yet) and wait for a close.
           this.limit = this.active;
+          this.limitAt = Date.now();
           continue;
         }
         // A slot was just released (or nothing of ours is open): the server frees a session only
@@ -666,66 +677,89 @@ export class SshConnection implements Connection {
     return this.sftpSession;
   }
 
+  private closeSftp(): void {
+    const p = this.sftpSession;
+    this.sftpSession = undefined;
+    void p?.then((s) => s.end(), () => undefined);
+  }
+
+  /** Runs `fn` with the SFTP session, which is kept open between uses unless an exec needs its slot. */
+  private async withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    this.sftpBusy++;
+    try {
+      return await fn(await this.sftp());
+    } finally {
+      this.sftpBusy--;
+    }
+  }
+
   async put(source: PutSource, remotePath: string, options: PutOptions = {}): Promise<void> {
     const data = 'content' in source ? Buffer.from(source.content) : await readFile(source.localPath);
-    const sftp = await this.sftp();
     const become = this.needsBecome(options.become);
     const mode = options.mode === undefined ? undefined : typeof options.mode === 'number' ? options.mode : parseInt(options.mode, 8);
+    if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)) throw new Error(`invalid mode ${String(options.mode)}`);
     const owner = options.owner || options.group ? `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}` : undefined;
+    const suffix = randomBytes(6).toString('hex');
     if (!become) {
-      const existing = await sftpStat(sftp, remotePath);
-      const tmp = `${remotePath}.tsbook-${randomBytes(6).toString('hex')}`;
-      const finalMode = mode ?? (existing ? existing.mode & 0o7777 : 0o644);
-      try {
-        await sftpWrite(sftp, tmp, data, finalMode);
-      } catch (e) {
-        if (!isNoSuchFile(e)) throw sftpError('write', remotePath, e);
-        await sftpMkdirp(sftp, posix.dirname(remotePath));
-        await sftpWrite(sftp, tmp, data, finalMode).catch((e2: unknown) => { throw sftpError('write', remotePath, e2); });
-      }
-      try {
-        await sftpChmod(sftp, tmp, finalMode);
-        if (owner) {
-          const r = await this.exec(`chown ${shellQuote(owner)} ${shellQuote(tmp)}`);
-          if (r.rc !== 0) throw new Error(`chown ${owner} ${remotePath}: ${r.stderr.trim()}`);
-        } else if (existing && this.target.user === 'root') {
-          await sftpChown(sftp, tmp, existing.uid, existing.gid);
+      // Write a temporary file next to the target, then rename it over the target (atomic).
+      const tmp = `${remotePath}.tsbook-${suffix}`;
+      await this.withSftp(async (sftp) => {
+        const existing = await sftpStat(sftp, remotePath);
+        const finalMode = mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+        try {
+          await sftpWrite(sftp, tmp, data, finalMode);
+        } catch (e) {
+          if (!isNoSuchFile(e)) throw sftpError('write', remotePath, e);
+          await sftpMkdirp(sftp, posix.dirname(remotePath)).catch((e2: unknown) => { throw sftpError('mkdir', posix.dirname(remotePath), e2); });
+          await sftpWrite(sftp, tmp, data, finalMode).catch((e2: unknown) => { throw sftpError('write', remotePath, e2); });
         }
-        await sftpRename(sftp, tmp, remotePath);
-      } catch (e) {
-        await sftpUnlink(sftp, tmp);
-        throw e instanceof Error && !('code' in e) ? e : sftpError('write', remotePath, e);
+        try {
+          await sftpChmod(sftp, tmp, finalMode);
+          if (existing && !owner && this.target.user === 'root') await sftpChown(sftp, tmp, existing.uid, existing.gid);
+        } catch (e) {
+          await sftpUnlink(sftp, tmp);
+          throw sftpError('chmod', remotePath, e);
+        }
+      });
+      if (owner) {
+        const r = await this.exec(`chown ${shellQuote(owner)} ${shellQuote(tmp)}`);
+        if (r.rc !== 0) {
+          await this.withSftp((sftp) => sftpUnlink(sftp, tmp));
+          throw new Error(`chown ${owner} ${remotePath}: ${r.stderr.trim() || `rc=${r.rc}`}`);
+        }
       }
+      await this.withSftp(async (sftp) => {
+        try {
+          await sftpRename(sftp, tmp, remotePath);
+        } catch (e) {
+          await sftpUnlink(sftp, tmp);
+          throw sftpError('rename', remotePath, e);
+        }
+      });
       return;
     }
     // With become: upload as the login user, then copy into place as the become user.
-    const tmp = `/tmp/.tsbook-put-${randomBytes(8).toString('hex')}`;
-    await sftpWrite(sftp, tmp, data, become.user === 'root' ? 0o600 : 0o644).catch((e: unknown) => { throw sftpError('write', tmp, e); });
+    const upload = `/tmp/.tsbook-put-${suffix}`;
+    await this.withSftp((sftp) => sftpWrite(sftp, upload, data, become.user === 'root' ? 0o600 : 0o644).catch((e: unknown) => { throw sftpError('write', upload, e); }));
     try {
       const q = shellQuote(remotePath);
-      const staged = shellQuote(`${remotePath}.tsbook-${randomBytes(6).toString('hex')}`);
+      const staged = shellQuote(`${remotePath}.tsbook-${suffix}`);
+      const src = shellQuote(upload);
       const steps = [
+        'set -e',
         `mkdir -p -- ${shellQuote(posix.dirname(remotePath))}`,
-        mode === undefined
-          ? `if [ -e ${q} ]; then cat -- ${shellQuote(tmp)} > ${q}; exit $?; fi`
-          : '',
-        `cat -- ${shellQuote(tmp)} > ${staged}`,
-        mode !== undefined ? `chmod ${mode.toString(8).padStart(4, '0')} ${staged}` : '',
+        // Without a mode, an existing file keeps its mode and owner: overwrite it in place.
+        mode === undefined ? `if [ -f ${q} ]; then cat -- ${src} > ${q}; ${owner ? `chown ${shellQuote(owner)} ${q}; ` : ''}exit 0; fi` : '',
+        `trap 'rm -f -- ${staged}' EXIT`,
+        `cat -- ${src} > ${staged}`,
+        mode !== undefined ? `chmod ${mode.toString(8)} ${staged}` : '',
         owner ? `chown ${shellQuote(owner)} ${staged}` : '',
         `mv -f -- ${staged} ${q}`,
-      ].filter((s) => s !== '');
-      const script = `set -e\ntrap 'rm -f -- ${staged}' EXIT\n${steps.join('\n')}`;
-      const r = await this.exec(script, { become: options.become });
+      ].filter((l) => l !== '');
+      const r = await this.exec(steps.join('\n'), { become: options.become });
       if (r.rc !== 0) throw new Error(`cannot write ${remotePath} as ${become.user}: ${r.stderr.trim() || `rc=${r.rc}`}`);
-      if (mode !== undefined || owner) {
-        // The early-exit branch above only runs without a mode; owner still applies.
-        if (owner && mode === undefined) {
-          const c = await this.exec(`chown ${shellQuote(owner)} ${q}`, { become: options.become });
-          if (c.rc !== 0) throw new Error(`chown ${owner} ${remotePath}: ${c.stderr.trim()}`);
-        }
-      }
     } finally {
-      await sftpUnlink(sftp, tmp);
+      await this.withSftp((sftp) => sftpUnlink(sftp, upload)).catch(() => undefined);
     }
   }
 
@@ -736,10 +770,12 @@ export class SshConnection implements Connection {
       if (r.rc !== 0) throw new Error(`cannot read ${remotePath}: ${r.stderr.toString('utf8').trim() || `rc=${r.rc}`}`);
       data = r.stdout;
     } else {
-      const sftp = await this.sftp();
-      data = await new Promise<Buffer>((resolve, reject) => {
-        sftp.readFile(remotePath, (err: Error | undefined, buf: Buffer) => (err ? reject(sftpError('read', remotePath, err)) : resolve(buf)));
-      });
+      data = await this.withSftp(
+        (sftp) =>
+          new Promise<Buffer>((resolve, reject) => {
+            sftp.readFile(remotePath, (err: Error | undefined, buf: Buffer) => (err ? reject(sftpError('read', remotePath, err)) : resolve(buf)));
+          }),
+      );
     }
     if (localPath) {
       await mkdir(dirname(localPath), { recursive: true });

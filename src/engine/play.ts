@@ -137,8 +137,14 @@ export class PlayRunner implements TaskEnv {
   private groupsCache?: { version: number; groups: Readonly<Record<string, readonly string[]>> };
   private hostsAll: string[] = [];
   private batch: string[] = [];
-  /** Hosts that failed (unrescued) in this play; they run no further sections. */
+  /** Hosts that failed (unrescued) in this play. */
   private readonly playFailed = new Set<string>();
+  /** Hosts that are done with this play (failed, even if clear_host_errors forgave them since). */
+  private readonly playDone = new Set<string>();
+  /** When each host last failed, and when meta: clear_host_errors last ran (a counter). */
+  private readonly failedAt = new Map<string, number>();
+  private failureClock = 0;
+  private clearedAt = 0;
   /** Hosts that failed with no rescue in the current batch (max_fail_percentage counts them). */
   private batchFailed = new Set<string>();
   private readonly ended = new Set<string>();
@@ -230,7 +236,7 @@ export class PlayRunner implements TaskEnv {
       ansible_verbosity: this.settings.verbosity,
       ansible_forks: o.forks,
       ansible_limit: o.limit,
-      ansible_inventory_sources: [...this.run.inventory.sources],
+      ansible_inventory_sources: [...this.run.inventory.current.sources],
       ansible_config_file: null,
       ansible_playbook_python: '/usr/bin/python3',
     };
@@ -538,14 +544,17 @@ export class PlayRunner implements TaskEnv {
     const runHostsThrough = async (hosts: string[]) => {
       let current = hosts;
       for (const section of sections) {
-        current = current.filter((h) => this.isActive(h) && !this.playFailed.has(h));
+        current = current.filter((h) => this.isActive(h) && !this.playDone.has(h));
         if (current.length === 0) break;
         const failed = await this.runSection(section.nodes, current, root);
         if (section.flush) {
           const flushHosts = current.filter((h) => this.isActive(h) && (this.forceHandlers() || !failed.has(h)));
           for (const h of await this.flushHandlers(flushHosts)) failed.add(h);
         }
-        for (const h of failed) this.markPlayFailed(h);
+        for (const h of failed) {
+          this.playDone.add(h);
+          if ((this.failedAt.get(h) ?? Infinity) > this.clearedAt) this.markPlayFailed(h);
+        }
       }
     };
     if (this.freeStrategy) {
@@ -567,6 +576,7 @@ export class PlayRunner implements TaskEnv {
 
   private markPlayFailed(host: string): void {
     this.playFailed.add(host);
+    this.playDone.add(host);
     this.run.failed.add(host);
   }
 
@@ -672,7 +682,7 @@ export class PlayRunner implements TaskEnv {
     const firstVars = this.taskVars(hosts[0]!, task, scope);
     const info = this.taskInfo(task, scope, firstVars);
     if (!this.selected(task, scope, info)) return failed;
-    if (task.action === 'meta') return this.runMeta(task, hosts, scope, firstVars);
+    if (task.action === 'meta') return this.runMeta(task, hosts, scope, firstVars, info);
     const firstTemplar = this.templar(firstVars, task);
     let runOnce = false;
     let throttle = 0;
@@ -684,16 +694,18 @@ export class PlayRunner implements TaskEnv {
       runOnce = false;
     }
     if (!(await this.askStep(info))) return failed;
-    const targets = runOnce ? [hosts[0]!] : hosts;
+    // add_host bypasses the host loop (BYPASS_HOST_LOOP): it runs once, on the first host
+    const bypass = task.action === 'add_host';
+    const targets = runOnce || bypass ? [hosts[0]!] : hosts;
     this.announce(task, info, targets);
     this.currentTask = info;
     const concurrency = Math.max(1, Math.min(this.options.forks, throttle > 0 ? throttle : Infinity));
     const ordered = new OrderedResults(targets.length);
     let anyErrorsFatal = false;
     try {
-      anyErrorsFatal = toBool(firstTemplar.template(keyword(task, scope, 'any_errors_fatal') ?? false)) || runOnce;
+      anyErrorsFatal = toBool(firstTemplar.template(keyword(task, scope, 'any_errors_fatal') ?? false)) || runOnce || bypass;
     } catch {
-      anyErrorsFatal = runOnce;
+      anyErrorsFatal = runOnce || bypass;
     }
     let sawFatal = false;
     await pMap(
@@ -783,6 +795,7 @@ export class PlayRunner implements TaskEnv {
         const affected = targets.length > 1 ? targets : [host];
         for (const h of affected) {
           failedHosts.push(h);
+          this.failedAt.set(h, ++this.failureClock);
           if (!scope.rescueAvailable) this.batchFailed.add(h);
         }
         if (scope.rescueAvailable) {
@@ -919,13 +932,19 @@ export class PlayRunner implements TaskEnv {
 
   // ---------------------------------------------------------------- meta
 
-  private async runMeta(task: Task, hosts: string[], scope: Scope, firstVars: VarsObject): Promise<Set<string>> {
+  private async runMeta(task: Task, hosts: string[], scope: Scope, firstVars: VarsObject, info: TaskInfo): Promise<Set<string>> {
     const action = String(task.freeForm ?? task.args._raw_params ?? task.args.free_form ?? '').trim();
     const conditional = [...scope.when, ...(task.when ?? [])];
+    /** Evaluates the meta's `when`; a false one shows "skipping" (uncounted, as Ansible does). */
     const holds = (host: string, vars?: VarsObject): boolean => {
       if (conditional.length === 0) return true;
       const v = vars ?? this.taskVars(host, task, scope);
-      return evaluateConditions(conditional, this.templar(v, task));
+      const ok = evaluateConditions(conditional, this.templar(v, task));
+      if (!ok) {
+        const dict = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+        this.run.emit({ event: 'task_result', task: info, result: eventResult({ host, dict, noLog: false, secrets: [], durationMs: 0 }) });
+      }
+      return ok;
     };
     const failed = new Set<string>();
     try {
@@ -950,7 +969,9 @@ export class PlayRunner implements TaskEnv {
           return failed;
         case 'clear_host_errors':
           if (holds(hosts[0]!, firstVars)) {
+            this.clearedAt = ++this.failureClock;
             for (const h of this.hostsAll) {
+              this.run.unreachable.delete(h);
               this.run.failed.delete(h);
               this.playFailed.delete(h);
               this.batchFailed.delete(h);
@@ -986,6 +1007,7 @@ export class PlayRunner implements TaskEnv {
       });
       this.run.statsOf(host).failed++;
       failed.add(host);
+      this.failedAt.set(host, ++this.failureClock);
       return failed;
     }
   }
@@ -1077,6 +1099,7 @@ export class PlayRunner implements TaskEnv {
         if (status === 'skipped') stats.skipped++;
         else {
           failed.add(host);
+          this.failedAt.set(host, ++this.failureClock);
           if (scope.rescueAvailable) stats.rescued++;
           else {
             stats.failed++;
@@ -1120,6 +1143,7 @@ export class PlayRunner implements TaskEnv {
           });
           this.run.statsOf(h).failed++;
           failed.add(h);
+          this.failedAt.set(h, ++this.failureClock);
           if (!scope.rescueAvailable) this.batchFailed.add(h);
         }
         continue;

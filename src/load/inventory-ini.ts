@@ -108,7 +108,7 @@ export function parseIniInventory(inv: InventoryBuilder, path: string, text: str
       for (const t of tokens.slice(1)) {
         const eq = t.indexOf('=');
         if (eq < 0) fail(`Expected key=value host variable assignment, got: ${t}`, t);
-        variables.set(t.slice(0, eq), guard(() => iniValue(t.slice(eq + 1)), t));
+        variables.set(t.slice(0, eq), guard(() => iniValue(t.slice(eq + 1)), t.slice(0, eq + 1)));
       }
       const hostSource: Source = { file: path, line: lineno, col: colOf(hostpattern) };
       for (const h of expanded.hosts) {

@@ -68,12 +68,13 @@ const MAX_CACHE = 20000;
 const templateCache = new Map<string, readonly Stmt[]>();
 const exprCache = new Map<string, Expr>();
 
-function compileTemplate(source: string): readonly Stmt[] {
-  let hit = templateCache.get(source);
+function compileTemplate(source: string, escapeBackslashes = true): readonly Stmt[] {
+  const key = escapeBackslashes ? source : `\u0000raw:${source}`;
+  let hit = templateCache.get(key);
   if (hit === undefined) {
-    hit = parseTemplate(source, true);
+    hit = parseTemplate(source, escapeBackslashes);
     if (templateCache.size >= MAX_CACHE) templateCache.clear();
-    templateCache.set(source, hit);
+    templateCache.set(key, hit);
   }
   return hit;
 }
@@ -301,9 +302,17 @@ export class Templar {
 
   /** Looks up a (dotted) variable; for ModuleContext.lookupVar. */
   lookupVar(name: string): { defined: boolean; value?: unknown } {
-    const v = this.resolve(name);
-    if (v === MISSING || v instanceof Undefined) return { defined: false };
-    return { defined: true, value: exportValue(v) };
+    if (/^\w+$/.test(name)) {
+      const v = this.resolve(name);
+      if (v === MISSING || v instanceof Undefined) return { defined: false };
+      return { defined: true, value: exportValue(v) };
+    }
+    try {
+      return { defined: true, value: this.expression(name) };
+    } catch (e) {
+      if (e instanceof UndefinedVariableError) return { defined: false };
+      throw e;
+    }
   }
 
   // ------------------------------------------------------------ environment
@@ -487,6 +496,34 @@ export class Templar {
     } catch (e) {
       throw this.convertError(e, template);
     }
+  }
+
+  /**
+   * Renders a template file's text the way the `template` module (and `lookup('template')`) does:
+   * no backslash escaping, no literal_eval of the result (Ansible's convert_data=False), always a string.
+   */
+  renderText(text: string): string {
+    return this.wrapErrors(() => {
+      if (!stringHasTemplate(text)) return text;
+      let body: readonly Stmt[];
+      try {
+        body = compileTemplate(text, false);
+      } catch (e) {
+        if (e instanceof TemplateSyntaxError) {
+          throw new TemplateError(`template error while templating string: ${e.message}. String: ${text}`, { source: this.options.source });
+        }
+        throw e;
+      }
+      let out: string;
+      try {
+        out = new Evaluator({ ...this.env, concat: (values) => values.map((v) => pyStr(v)).join('') }).render(body).map((v) => pyStr(v)).join('');
+      } catch (e) {
+        throw this.convertError(e, text);
+      }
+      const want = countTrailingNewlines(text);
+      const have = countTrailingNewlines(out);
+      return want > have ? out + '\n'.repeat(want - have) : out;
+    }, text);
   }
 
   /** Evaluates a bare expression to its native value. */

@@ -13,6 +13,8 @@ export const CONFORMANCE_DIR = dirname(fileURLToPath(import.meta.url));
 export const CASES_DIR = join(CONFORMANCE_DIR, 'cases');
 export const REPO_ROOT = resolve(CONFORMANCE_DIR, '..', '..');
 export const DEFAULT_INVENTORY = 'inv/one.ini';
+/** Cases keep their scratch files in /tmp/tsbook-conf-NN (hard-coded in the playbooks). */
+export const CASE_TMP = '/tmp';
 
 export interface Recap {
   ok: number;
@@ -384,8 +386,8 @@ export function cleanCaseTmp(c: CaseHeader): void {
   const num = /^(\d+)-/.exec(c.file)?.[1];
   if (!num) return;
   const prefix = `tsbook-conf-${num}`;
-  for (const entry of readdirSync(tmpdir())) {
-    if (entry === prefix || entry.startsWith(`${prefix}-`)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  for (const entry of readdirSync(CASE_TMP)) {
+    if (entry === prefix || entry.startsWith(`${prefix}-`)) rmSync(join(CASE_TMP, entry), { recursive: true, force: true });
   }
 }
 

@@ -100,6 +100,8 @@ const cases: { file: string; args?: string[]; tags?: string[]; skipTags?: string
   { file: 'tags.yml', args: ['--tags', 'a,blk'], tags: ['a', 'blk'] },
   { file: 'tags.yml', args: ['--skip-tags', 'a,always'], skipTags: ['a', 'always'] },
   { file: 'tags.yml', args: ['--tags', 'never'], tags: ['never'] },
+  { file: 'meta.yml' },
+  { file: 'includes.yml' },
 ];
 
 describe.runIf(ansible)('same results as ansible-playbook', () => {

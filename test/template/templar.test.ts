@@ -288,6 +288,17 @@ describe('Jinja2 syntax and semantics', () => {
   });
 });
 
+describe('renderText (template module)', () => {
+  it('keeps text, does not escape backslashes and never converts the result', () => {
+    const t = new Templar({ l: [1, 2], n: 3, name: 'web' });
+    expect(t.renderText('{{ l }}')).toBe('[1, 2]');
+    expect(t.renderText('{{ n }}')).toBe('3');
+    expect(t.renderText("server {{ name }};\n{% for x in l %}\nport {{ x }}\n{% endfor %}\n")).toBe('server web;\nport 1\nport 2\n');
+    expect(t.renderText("{{ 'a\\tb' }}")).toBe('a\tb');
+    expect(t.renderText('no templates\n')).toBe('no templates\n');
+  });
+});
+
 describe('lookups', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbook-tpl-'));
   writeFileSync(join(dir, 'hello.txt'), 'hello {{ not_templated }}\n\n');
