@@ -73,7 +73,7 @@ async function runAnsible(playbook: string, args: string[], env: Record<string, 
   return { rc, stats, perHost };
 }
 
-async function runTsbook(playbook: string, options: { tags?: string[]; skipTags?: string[]; limit?: string }): Promise<Outcome> {
+async function runTsbook(playbook: string, options: { tags?: string[]; skipTags?: string[]; check?: boolean }): Promise<Outcome> {
   const inventory = await loadInventory([join(dir, 'inventory.ini')]);
   const pb = await loadPlaybook(join(dir, playbook));
   const events: RunEvent[] = [];
@@ -88,7 +88,7 @@ async function runTsbook(playbook: string, options: { tags?: string[]; skipTags?
   return { rc: result.exitCode, stats, perHost };
 }
 
-const cases: { file: string; args?: string[]; tags?: string[]; skipTags?: string[] }[] = [
+const cases: { file: string; args?: string[]; tags?: string[]; skipTags?: string[]; check?: boolean }[] = [
   { file: 'blocks.yml' },
   { file: 'loops.yml' },
   { file: 'handlers.yml' },
@@ -102,6 +102,9 @@ const cases: { file: string; args?: string[]; tags?: string[]; skipTags?: string
   { file: 'tags.yml', args: ['--tags', 'never'], tags: ['never'] },
   { file: 'meta.yml' },
   { file: 'includes.yml' },
+  { file: 'roles.yml' },
+  { file: 'checkmode.yml', args: ['--check'], check: true },
+  { file: 'free.yml' },
 ];
 
 describe.runIf(ansible)('same results as ansible-playbook', () => {
@@ -110,7 +113,7 @@ describe.runIf(ansible)('same results as ansible-playbook', () => {
       const id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
       const expected = await runAnsible(c.file, c.args ?? [], { UNTIL_ID: `a${id}` });
       process.env.UNTIL_ID = `t${id}`;
-      const actual = await runTsbook(c.file, { tags: c.tags, skipTags: c.skipTags });
+      const actual = await runTsbook(c.file, { tags: c.tags, skipTags: c.skipTags, check: c.check });
       expect(actual.perHost).toEqual(expected.perHost);
       expect(actual.stats).toEqual(expected.stats);
       expect(actual.rc).toBe(expected.rc);
