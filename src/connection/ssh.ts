@@ -79,7 +79,7 @@ function endpoint(t: Pick<SshTarget, 'address' | 'port'>): string {
   return t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
 }
 
-function unreachable(target: SshTarget, reason: string, cause?: unknown): UnreachableError {
+function unreachable(reason: string, cause?: unknown): UnreachableError {
   return new UnreachableError(`ssh: ${reason}`, cause === undefined ? {} : { cause });
 }
 
@@ -96,7 +96,7 @@ function tcpConnect(target: SshTarget): Promise<Socket> {
     const sock = netConnect({ host: target.address, port: target.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(unreachable(target, `connection to ${endpoint(target)} timed out after ${target.connectTimeout}s`));
+      reject(unreachable(`connection to ${endpoint(target)} timed out after ${target.connectTimeout}s`));
     }, target.connectTimeout * 1000);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -107,7 +107,7 @@ function tcpConnect(target: SshTarget): Promise<Socket> {
     sock.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       sock.destroy();
-      reject(unreachable(target, describeSocketError(target, err), err));
+      reject(unreachable(describeSocketError(target, err), err));
     });
   });
 }
@@ -260,7 +260,6 @@ export class SshConnection implements Connection {
   private sftpBusy = 0;
   private waiters: Array<() => void> = [];
   private lostReason?: string;
-  private closed = false;
 
   constructor(readonly target: SshTarget) {
     this.host = target.name;
@@ -272,7 +271,6 @@ export class SshConnection implements Connection {
   }
 
   private ensureClient(): Promise<SshClient> {
-    if (this.closed) return Promise.reject(new Error(`connection to ${this.host} is closed`));
     if (!this.connecting) {
       this.connecting = this.openClient().catch((e: unknown) => {
         this.connecting = undefined;
@@ -295,7 +293,7 @@ export class SshConnection implements Connection {
       this.bastion = undefined;
       await bastion.close();
       if (e instanceof UnreachableError && !e.message.includes('via jump host')) {
-        throw unreachable(t, `via jump host ${last.user}@${endpoint(last)}: ${e.message.replace(/^ssh: /, '')}`, e);
+        throw unreachable(`via jump host ${last.user}@${endpoint(last)}: ${e.message.replace(/^ssh: /, '')}`, e);
       }
       throw e;
     }
@@ -306,7 +304,7 @@ export class SshConnection implements Connection {
     const client = await this.ensureClient();
     return new Promise((resolve, reject) => {
       client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
-        if (err) reject(unreachable(this.target, `jump host ${endpoint(this.target)} could not open a connection to ${address}:${port}: ${err.message}`, err));
+        if (err) reject(unreachable(`jump host ${endpoint(this.target)} could not open a connection to ${address}:${port}: ${err.message}`, err));
         else resolve(stream);
       });
     });
@@ -346,6 +344,9 @@ export class SshConnection implements Connection {
     let hostKeyProblem: string | undefined;
 
     const client = new Client();
+    // ssh2 may emit more than one error for one failure (e.g. after a handshake timeout); the
+    // handlers below classify the first, this one keeps later ones from becoming uncaught.
+    client.on('error', () => undefined);
     const authHandler = (authsLeft: AuthenticationType[] | null, _partial: boolean, next: (m: AnyAuthMethod | false) => void): void => {
       while (methods.length > 0) {
         const m = methods.shift() as AnyAuthMethod;
@@ -383,36 +384,11 @@ export class SshConnection implements Connection {
       },
     };
 
-    await new Promise<void>((resolve, reject) => {
-      let sawBanner = false;
-      sock.once('data', () => { sawBanner = true; });
-      const onError = (err: Error & { level?: string }) => {
-        client.removeListener('ready', onReady);
-        sock.destroy();
-        if (hostKeyProblem) {
-          reject(unreachable(t, hostKeyProblem, err));
-        } else if (err.level === 'client-authentication') {
-          const keyNotes = problems.length > 0 ? `; ${problems.join('; ')}` : '';
-          const triedText = tried.length > 0 ? `tried ${tried.join(', ')}` : 'no key, agent or password to try';
-          const lead = problems.some((p) => p.includes('is encrypted')) && tried.length === 0 ? problems.join('; ') : `authentication failed for ${t.user}@${endpoint(t)} (${triedText})${keyNotes}`;
-          reject(unreachable(t, lead, err));
-        } else if (err.level === 'client-timeout' || /Timed out while waiting for handshake/i.test(err.message)) {
-          reject(unreachable(t, sawBanner
-            ? `SSH handshake with ${endpoint(t)} did not complete within ${t.connectTimeout}s`
-            : `${endpoint(t)} accepted the connection but sent no SSH greeting within ${t.connectTimeout}s`, err));
-        } else if (err.level === 'client-socket') {
-          reject(unreachable(t, describeSocketError(t, err as NodeJS.ErrnoException), err));
-        } else {
-          reject(unreachable(t, `SSH handshake with ${endpoint(t)} failed: ${err.message}`, err));
-        }
-      };
-      const onReady = () => {
-        client.removeListener('error', onError);
-        resolve();
-      };
-      client.once('ready', onReady);
-      client.once('error', onError);
-      client.connect(config);
+    await this.handshake(client, config, sock, t, () => ({ hostKeyProblem, problems, tried })).catch(async (e: unknown) => {
+      const bastion = this.bastion;
+      this.bastion = undefined;
+      await bastion?.close();
+      throw e;
     });
 
     this.client = client;
@@ -432,6 +408,49 @@ export class SshConnection implements Connection {
       }
     });
     return client;
+  }
+
+  /** Runs the SSH handshake and authentication, turning every failure into a one-line UnreachableError. */
+  private handshake(
+    client: SshClient,
+    config: ConnectConfig,
+    sock: Duplex,
+    t: SshTarget,
+    state: () => { hostKeyProblem?: string; problems: readonly string[]; tried: readonly string[] },
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let sawBanner = false;
+      sock.once('data', () => { sawBanner = true; });
+      const onError = (err: Error & { level?: string }) => {
+        const { hostKeyProblem, problems, tried } = state();
+        client.removeListener('ready', onReady);
+        sock.destroy();
+        if (hostKeyProblem) {
+          reject(unreachable(hostKeyProblem, err));
+        } else if (err.level === 'client-authentication') {
+          const keyNotes = problems.length > 0 ? `; ${problems.join('; ')}` : '';
+          const triedText = tried.length > 0 ? `tried ${tried.join(', ')}` : 'no key, agent or password to try';
+          const lead = problems.some((p) => p.includes('is encrypted')) && tried.length === 0 ? problems.join('; ') : `authentication failed for ${t.user}@${endpoint(t)} (${triedText})${keyNotes}`;
+          reject(unreachable(lead, err));
+        } else if (err.level === 'client-timeout' || /Timed out while waiting for handshake/i.test(err.message)) {
+          reject(unreachable(sawBanner
+            ? `SSH handshake with ${endpoint(t)} did not complete within ${t.connectTimeout}s`
+            : `${endpoint(t)} accepted the connection but sent no SSH greeting within ${t.connectTimeout}s`, err));
+        } else if (err.level === 'client-socket') {
+          reject(unreachable(describeSocketError(t, err as NodeJS.ErrnoException), err));
+        } else {
+          reject(unreachable(`SSH handshake with ${endpoint(t)} failed: ${err.message}`, err));
+        }
+      };
+      const onReady = () => {
+        client.removeListener('error', onError);
+        resolve();
+      };
+      client.once('ready', onReady);
+      client.once('error', onError);
+      client.connect(config);
+    });
+
   }
 
   // ---- channel slots (MaxSessions) ----
@@ -497,7 +516,7 @@ export class SshConnection implements Connection {
   }
 
   private lost(): UnreachableError {
-    return unreachable(this.target, `connection to ${this.target.user}@${endpoint(this.target)} lost: ${this.lostReason ?? 'closed'}`);
+    return unreachable(`connection to ${this.target.user}@${endpoint(this.target)} lost: ${this.lostReason ?? 'closed'}`);
   }
 
   // ---- exec ----
@@ -524,9 +543,9 @@ export class SshConnection implements Connection {
     }
     let body = inner;
     if (become) body = becomeWrap(`echo ${marker} >&2\n${inner}`, become).command;
-    // The first stderr line is the shell's PID (its process group, as sshd starts each session with
+    // The first stderr line is the shell's PID and process group (sshd starts each session with
     // setsid); timeouts and aborts kill that group and every descendant.
-    const remote = `/bin/sh -c ${shellQuote(`echo "$$" >&2\n${body}`)}`;
+    const remote = `/bin/sh -c ${shellQuote(`${PID_PREAMBLE}\n${body}`)}`;
 
     const channel = await this.openSession<ClientChannel>((client, cb) => client.exec(remote, cb));
     return new Promise<RawResult>((resolve, reject) => {
@@ -534,6 +553,7 @@ export class SshConnection implements Connection {
       const err: Buffer[] = [];
       let pre = Buffer.alloc(0);
       let pid: number | undefined;
+      let pgid: number | undefined;
       let preambleDone = false;
       let prompts = 0;
       let exitCode: number | undefined;
@@ -562,7 +582,9 @@ export class SshConnection implements Connection {
         if (pid === undefined) {
           const nl = pre.indexOf(10);
           if (nl < 0) return;
-          pid = Number(pre.subarray(0, nl).toString('latin1'));
+          const [p, g] = pre.subarray(0, nl).toString('latin1').trim().split(/\s+/).map(Number);
+          pid = p;
+          pgid = g;
           pre = pre.subarray(nl + 1);
           if (!become) {
             preambleDone = true;
@@ -616,7 +638,7 @@ export class SshConnection implements Connection {
           return;
         }
         // become failed before the marker: what sudo printed is the error.
-        if (!preambleDone && pre.length > 0) emitErr(Buffer.from(pre.toString('utf8').replace(/^\d+\n/, ''), 'utf8'));
+        if (!preambleDone && pre.length > 0) emitErr(pre);
         const rc = exitCode ?? (aborted ? 128 + 9 : signalRc(exitSignal));
         resolve({ rc, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
       };
@@ -631,7 +653,7 @@ export class SshConnection implements Connection {
         //    descendant, including processes another user owns or that left the group.
         if (pid !== undefined && Number.isInteger(pid) && pid > 1 && this.client !== undefined) {
           const giveUp = new Promise<void>((r) => setTimeout(r, 10_000).unref());
-          await Promise.race([this.execRaw(killTreeScript(pid), { become: options.become }).catch(() => undefined), giveUp]);
+          await Promise.race([this.execRaw(killTreeScript(pid, pgid), { become: options.become }).catch(() => undefined), giveUp]);
         }
         // 3. Do not wait for a channel that never closes.
         setTimeout(() => {
@@ -785,11 +807,14 @@ export class SshConnection implements Connection {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     const client = this.client ?? (this.connecting ? await this.connecting.catch(() => undefined) : undefined);
     this.client = undefined;
     this.connecting = undefined;
     this.sftpSession = undefined;
+    this.active = 0;
+    this.limit = Number.POSITIVE_INFINITY;
+    this.lostReason = 'connection closed by tsbook';
+    for (const w of this.waiters.splice(0)) w();
     if (client) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);
@@ -823,14 +848,21 @@ function sendSignal(channel: ClientChannel, name: string): void {
   }
 }
 
-/** A sh script that SIGKILLs the process group of `pid` and every descendant of `pid`. */
-export function killTreeScript(pid: number): string {
+/**
+ * Prints "PID PGID" of the wrapper shell on stderr, reading the group from /proc without forking
+ * (field 5 of /proc/PID/stat; the command name there is "sh", without spaces). Where /proc is
+ * missing, the PID stands for the group (sshd makes the session leader a group leader).
+ */
+const PID_PREAMBLE = 'pg=$$; [ -r /proc/$$/stat ] && read -r _ _ _ _ pg _ < /proc/$$/stat; echo "$$ $pg" >&2';
+
+/** A sh script that SIGKILLs the process group `pgid` and every descendant of `pid`. */
+export function killTreeScript(pid: number, pgid?: number): string {
   const awk = `{ par[$1] = $2 } END { for (p in par) { q = p; n = 0; while (q != "" && q > 1 && n < 200) { if (q == r) { print p; break } q = par[q]; n++ } } }`;
+  const group = pgid !== undefined && Number.isInteger(pgid) && pgid > 1 ? pgid : pid;
   // No `--` after -KILL: dash's kill builtin does not accept it.
   return [
-    `pg=$(ps -o pgid= -p ${pid} 2>/dev/null | tr -d ' ')`,
     `tree=$(ps -e -o pid= -o ppid= 2>/dev/null | awk -v r=${pid} ${shellQuote(awk)})`,
-    `kill -KILL -\${pg:-${pid}} ${pid} $tree 2>/dev/null`,
+    `kill -KILL -${group} ${pid} $tree 2>/dev/null`,
     'exit 0',
   ].join('\n');
 }

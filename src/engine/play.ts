@@ -329,14 +329,17 @@ export class PlayRunner implements TaskEnv {
     return conn;
   }
 
-  private currentTask?: TaskInfo;
+  /** The task each host is running (hosts run different tasks under the free strategy). */
+  private readonly currentTask = new Map<string, TaskInfo>();
 
   progress(host: string, message: string): void {
-    if (this.currentTask) this.run.emit({ event: 'task_progress', task: this.currentTask, host, message });
+    const task = this.currentTask.get(host);
+    if (task) this.run.emit({ event: 'task_progress', task, host, message });
   }
 
   retry(host: string, attempt: number, retriesLeft: number, result: TaskResult): void {
-    if (this.currentTask) this.run.emit({ event: 'task_retry', task: this.currentTask, host, attempt, retriesLeft, result });
+    const task = this.currentTask.get(host);
+    if (task) this.run.emit({ event: 'task_retry', task, host, attempt, retriesLeft, result });
   }
 
   warn(message: string): void {
@@ -435,7 +438,6 @@ export class PlayRunner implements TaskEnv {
   }
 
   private addRoleHandlers(nodes: readonly TaskNode[], scope: Scope): void {
-    const before = this.handlers.length;
     const templar = this.templar(this.playLevelVars());
     const walk = (list: readonly TaskNode[], s: Scope) => {
       for (const node of list) {
@@ -455,7 +457,6 @@ export class PlayRunner implements TaskEnv {
       }
     };
     walk(nodes, { ...scope, isHandler: true, rescueAvailable: false });
-    void before;
   }
 
   /** Runs the play over its batches. */
@@ -629,7 +630,7 @@ export class PlayRunner implements TaskEnv {
 
   private taskInfo(task: Task | IncludeTasks | IncludeRole, scope: Scope, vars: VarsObject | undefined): TaskInfo {
     const action = task.kind === 'task' ? task.action : task.kind;
-    let name = task.name ?? action;
+    let name = task.name ?? (task.kind === 'include_role' ? `include_role : ${task.roleName}` : action);
     if (task.name !== undefined && vars) {
       try {
         const templated = this.templar(vars, task).template(task.name);
@@ -698,7 +699,7 @@ export class PlayRunner implements TaskEnv {
     const bypass = task.action === 'add_host';
     const targets = runOnce || bypass ? [hosts[0]!] : hosts;
     this.announce(task, info, targets);
-    this.currentTask = info;
+    for (const h of targets) this.currentTask.set(h, info);
     const concurrency = Math.max(1, Math.min(this.options.forks, throttle > 0 ? throttle : Infinity));
     const ordered = new OrderedResults(targets.length);
     let anyErrorsFatal = false;
@@ -1021,7 +1022,7 @@ export class PlayRunner implements TaskEnv {
     if (!this.selected(inc, scope, info)) return failed;
     if (!(await this.askStep(info))) return failed;
     this.announce(inc, info, hosts);
-    this.currentTask = info;
+    for (const h of hosts) this.currentTask.set(h, info);
 
     interface IncludedFile {
       readonly key: string;
@@ -1148,7 +1149,8 @@ export class PlayRunner implements TaskEnv {
         }
         continue;
       }
-      for (const h of targets) this.run.statsOf(h).ok++;
+      // included task files count as ok (once per file and host); include_role does not
+      if (inc.kind === 'include_tasks') for (const h of targets) this.run.statsOf(h).ok++;
       const child = includeScope(scope, inc, file.params, role);
       for (const h of await this.runSection(nodes, targets, child)) failed.add(h);
     }

@@ -321,3 +321,29 @@ describe('scale', () => {
     for (let t = 0; t < 50; t++) expect(order.slice(t * 5, t * 5 + 5)).toEqual(['h1', 'h2', 'h3', 'h4', 'h5']);
   }, 60_000);
 });
+
+describe('interruption', () => {
+  it('stops scheduling when the signal aborts and exits 99 without a recap', async () => {
+    const controller = new AbortController();
+    const r = await run(
+      `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: {msg: one}
+    - pause: {seconds: 0}
+    - debug: {msg: two}
+`,
+      hosts(1),
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.event === 'task_result') controller.abort();
+        },
+      },
+    );
+    expect(r.exitCode).toBe(99);
+    expect(r.msgs('h1')).toEqual(['one']);
+    expect(r.events.some((e) => e.event === 'recap')).toBe(false);
+  });
+});

@@ -80,7 +80,16 @@ export interface Ran {
 export async function run(yaml: string, inventory: Inventory, options: Partial<RunOptions> = {}, extra: Record<string, string> = {}): Promise<Ran> {
   const playbook = await loadPb(yaml, extra);
   const events: RunEvent[] = [];
-  const result = await runPlaybook({ playbooks: [playbook], inventory, modules: lookupModule, onEvent: (e) => events.push(e), ...options });
+  const result = await runPlaybook({
+    modules: lookupModule,
+    ...options,
+    playbooks: [playbook],
+    inventory,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
   return describeRun(events, result.stats, result.exitCode);
 }
 

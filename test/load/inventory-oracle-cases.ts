@@ -16,4 +16,6 @@ export const INVENTORY_CASES: readonly (readonly string[])[] = [
   ['alpha,beta:2222,[2001:db8::2]:22,gamma,alpha'],
   ['precedence/hosts.yml', 'file-vars/hosts.yaml'],
   ['dir-mixed', 'yaml-basic.yml'],
+  ['edge.ini'],
+  ['edge.yaml'],
 ];

@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, chownSync, readdirSync, rmSync, openSync, closeSync, copyFileSync, statSync } from 'node:fs';
+import { existsSync, readlinkSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, chownSync, readdirSync, rmSync, openSync, closeSync, copyFileSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +164,24 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+function mountNamespace(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** PIDs of every process in the mount namespace of `pid` (a privileged host), itself excluded. */
+function namespaceMembers(pid: number): number[] {
+  const ns = mountNamespace(pid);
+  if (!ns || ns === mountNamespace(process.pid)) return [];
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && Number(e) !== pid)
+    .map(Number)
+    .filter((p) => mountNamespace(p) === ns);
+}
+
 function killPid(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -276,7 +294,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const children: ChildProcess[] = [];
   const stopAll = async () => {
     for (const h of hosts) {
-      for (const d of descendants(h.pid)) killPid(d, 'SIGKILL');
+      // Session processes, and (as root) anything left running in the host's namespace.
+      const leftovers = new Set([...descendants(h.pid), ...(privileged ? namespaceMembers(h.pid) : [])]);
+      for (const p of leftovers) killPid(p, 'SIGKILL');
       killPid(h.pid, 'SIGTERM');
     }
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
@@ -348,7 +368,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       children.push(child);
       if (child.pid === undefined) throw new Error(`could not start sshd for ${name}`);
       hosts.push({ name, address, port, hostKeyPubLine: hostPub, pid: child.pid, logFile, dir: hdir });
-      child.unref();
     }
     await Promise.all(hosts.map((h, i) => waitListening(h.address, h.port, children[i], h.logFile)));
   } catch (e) {
