@@ -450,7 +450,6 @@ export class SshConnection implements Connection {
       client.once('error', onError);
       client.connect(config);
     });
-
   }
 
   // ---- channel slots (MaxSessions) ----

@@ -20,8 +20,23 @@ const pyYamlBools: ScalarTag[] = [
   { tag: BOOL_TAG, default: true, identify: (v: unknown) => v === false, test: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/, resolve: () => false },
 ];
 
+/** PyYAML's exponent floats need a dot and a signed exponent: `1e3` and `1.0e3` stay strings. */
+const pyYamlExpFloat: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  format: 'EXP',
+  identify: (v: unknown) => typeof v === 'number',
+  test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/,
+  resolve: (str: string) => parseFloat(str.replace(/_/g, '')),
+};
+
+function isReplaced(tag: Tags[number]): boolean {
+  if (typeof tag === 'string') return false;
+  return tag.tag === BOOL_TAG || (tag.tag === 'tag:yaml.org,2002:float' && (tag as ScalarTag).format === 'EXP');
+}
+
 function customTags(file: string): (tags: Tags) => Tags {
-  return (tags) => [...pyYamlBools, ...tags.filter((t) => (typeof t === 'string' ? t : t.tag) !== BOOL_TAG), ...ansibleTags(file)];
+  return (tags) => [...pyYamlBools, pyYamlExpFloat, ...tags.filter((t) => !isReplaced(t)), ...ansibleTags(file)];
 }
 
 type Tags = Parameters<Extract<NonNullable<import('yaml').SchemaOptions['customTags']>, (...a: never[]) => unknown>>[0];

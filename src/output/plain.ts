@@ -50,8 +50,9 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
   const hostLabel = (r: TaskResult) => (r.delegatedTo && r.delegatedTo !== r.host ? `${r.host} -> ${r.delegatedTo}` : r.host);
   const isDebug = (task: TaskInfo) => task.action === 'debug';
   const dump = (task: TaskInfo, r: TaskResult, forceIndent = false) => {
-    const values = isDebug(task) ? debugValues(r.values) : cleanValues(r.values, options.verbosity);
-    const indent = forceIndent || isDebug(task) || options.verbosity > 2 ? 4 : undefined;
+    const verboseAlways = isDebug(task) && (r.status === 'ok' || r.status === 'changed' || r.status === 'skipped');
+    const values = verboseAlways ? debugValues(r.values) : cleanValues(r.values, options.verbosity);
+    const indent = forceIndent || verboseAlways || options.verbosity > 2 ? 4 : undefined;
     return pyJson(values, { indent, sortKeys: true });
   };
   const itemLabel = (r: TaskResult) => {
