@@ -24,6 +24,7 @@ export function exitCodeFor(err: unknown): number {
         return EXIT.unreachable;
       case 'template':
       case 'vault':
+      case 'run':
         return EXIT.error;
       case 'internal':
         return EXIT.unexpected;
