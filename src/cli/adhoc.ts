@@ -11,6 +11,8 @@ import { minimalRenderer } from '../output/minimal.js';
 import { parsePositiveInt, type RunCliOptions } from './options.js';
 import { addConnectionOptions } from './run.js';
 import { useColor } from './run-command.js';
+import { connectFor } from './connect.js';
+import { promptSecret } from './prompt.js';
 
 interface AdhocOptions extends RunCliOptions {
   readonly moduleName?: string;
@@ -66,6 +68,8 @@ async function runAdhoc(pattern: string, moduleName: string, args: string, optio
   const task = adhocTask(moduleName, args);
   const extraVars = await parseExtraVars(options.extraVars ?? [], process.cwd());
   const out = { write: (text: string) => void process.stdout.write(text) };
+  const becomePassword = options.askBecomePass ? await promptSecret('BECOME password: ') : undefined;
+  const connectionPassword = options.askPass ? await promptSecret('SSH password: ') : undefined;
   const result = await runPlaybook({
     playbooks: [{ file: '<adhoc>', plays: [adhocPlay(pattern, task)] }],
     inventory,
@@ -78,6 +82,9 @@ async function runAdhoc(pattern: string, moduleName: string, args: string, optio
     becomeUser: options.becomeUser,
     becomeMethod: options.becomeMethod,
     remoteUser: options.user,
+    becomePassword,
+    connectionPassword,
+    connect: connectFor(options, timeout, connectionPassword),
     connectionTimeout: timeout,
     privateKey: options.privateKey,
     verbosity: options.verbose ?? 0,

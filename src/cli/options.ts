@@ -31,6 +31,7 @@ export interface RunCliOptions {
   readonly plain?: boolean;
   readonly color?: boolean;
   readonly debug?: boolean;
+  readonly hostKeyChecking?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {

@@ -13,6 +13,7 @@ import { formatListHosts } from './list-hosts.js';
 import { Templar } from '../template/index.js';
 import { parsePositiveInt, splitList, type RunCliOptions } from './options.js';
 import { promptSecret } from './prompt.js';
+import { connectFor } from './connect.js';
 
 const stdout = { write: (text: string) => void process.stdout.write(text) };
 const stderr = { write: (text: string) => void process.stderr.write(text) };
@@ -117,6 +118,7 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
       verbosity,
       onEvent,
       signal: abort.signal,
+      connect: connectFor(options, timeout, connectionPassword),
     });
     return result.exitCode;
   } finally {

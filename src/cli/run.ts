@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { collect, increaseVerbosity, type RunCliOptions } from './options.js';
+import { hostKeyCheckingOption } from './connect.js';
 import { runCommand } from './run-command.js';
 
 export function addConnectionOptions(cmd: Command): Command {
@@ -22,7 +23,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('-v, --verbose', 'more output (-vvv for connection debugging)', increaseVerbosity)
     .option('--json', 'write NDJSON events on stdout')
     .option('--plain', 'plain line output even on a TTY')
-    .option('--no-color', 'disable colors');
+    .option('--no-color', 'disable colors')
+    .addOption(hostKeyCheckingOption);
 }
 
 export function registerRun(program: Command): void {

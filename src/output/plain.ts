@@ -3,6 +3,7 @@ import type { EventListener, HostStats, TaskInfo, TaskResult } from '../events/t
 import { formatSource } from '../model/source.js';
 import { pyJson } from '../util/pyjson.js';
 import { dispatch, type EventHandlers, type Writer } from './types.js';
+import { renderDiffs } from './diff.js';
 
 export interface PlainOptions {
   readonly color: boolean;
@@ -73,6 +74,7 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
     },
     item_result: (e) => {
       const r = e.result;
+      if (r.diff && r.diff.length > 0) out.write(renderDiffs(r.diff, c));
       const label = itemLabel(r);
       if (r.status === 'skipped') {
         line(c.cyan(`skipping: [${hostLabel(r)}] => (item=${label}) `));
@@ -89,6 +91,7 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
     task_result: (e) => {
       const r = e.result;
       const looped = Array.isArray(r.values.results) && r.item === undefined;
+      if (!looped && r.diff && r.diff.length > 0) out.write(renderDiffs(r.diff, c));
       for (const warning of r.warnings ?? []) line(c.magenta(`[WARNING]: ${warning}`));
       switch (r.status) {
         case 'ok':
