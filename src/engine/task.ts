@@ -472,6 +472,7 @@ export function loopIterationVars(settings: LoopSettings, items: readonly unknow
       length: items.length,
       revindex: items.length - index,
       revindex0: items.length - index - 1,
+      allitems: items,
     };
     if (index + 1 < items.length) loop.nextitem = items[index + 1];
     if (index > 0) loop.previtem = items[index - 1];

@@ -36,10 +36,15 @@ function isReplaced(tag: Tags[number]): boolean {
 }
 
 function customTags(file: string): (tags: Tags) => Tags {
-  return (tags) => [...pyYamlBools, pyYamlExpFloat, ...tags.filter((t) => !isReplaced(t)), ...ansibleTags(file)];
+  return (tags) => [...pyYamlTags(tags), ...ansibleTags(file)];
 }
 
 type Tags = Parameters<Extract<NonNullable<import('yaml').SchemaOptions['customTags']>, (...a: never[]) => unknown>>[0];
+
+/** The yaml package's YAML 1.1 tags with PyYAML's booleans and exponent floats (for `customTags`). */
+export function pyYamlTags(tags: Tags): Tags {
+  return [...pyYamlBools, pyYamlExpFloat, ...tags.filter((t) => !isReplaced(t))];
+}
 
 function ansibleTags(file: string): ScalarTag[] {
   return [

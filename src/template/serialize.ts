@@ -2,6 +2,7 @@
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { formatNumber, isOpaque, isPlainObject, PyError, PyFloat, pyStr, Undefined, UndefinedError } from './pyvalues.js';
 import { UnsafeText, VaultText } from '../model/values.js';
+import { pyYamlTags } from '../load/yaml.js';
 
 export interface JsonOptions {
   readonly indent?: number;
@@ -255,11 +256,11 @@ function fromYamlValue(v: unknown): unknown {
 
 /** yaml.safe_load (YAML 1.1 like PyYAML). */
 export function yamlLoad(text: string): unknown {
-  return fromYamlValue(parseYaml(text, { version: '1.1' }) as unknown);
+  return fromYamlValue(parseYaml(text, { version: '1.1', merge: true, customTags: pyYamlTags }) as unknown);
 }
 
 export function yamlLoadAll(text: string): unknown[] {
-  return parseAllDocuments(text, { version: '1.1' }).map((d) => {
+  return parseAllDocuments(text, { version: '1.1', merge: true, customTags: pyYamlTags }).map((d) => {
     if (!('toJS' in d)) throw new PyError('invalid YAML');
     return fromYamlValue(d.toJS());
   });
