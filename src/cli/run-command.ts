@@ -12,7 +12,7 @@ import { formatListTags, formatListTasks, formatSyntaxCheck } from './listing.js
 import { formatListHosts } from './list-hosts.js';
 import { Templar } from '../template/index.js';
 import { parsePositiveInt, splitList, type RunCliOptions } from './options.js';
-import { promptSecret } from './prompt.js';
+import { promptSecret, stepPrompter } from './prompt.js';
 import { connectFor } from './connect.js';
 
 const stdout = { write: (text: string) => void process.stdout.write(text) };
@@ -84,6 +84,7 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
     ? jsonRenderer(stdout)
     : plainRenderer(stdout, { color: useColor(options), verbosity, columns: process.stdout.isTTY ? process.stdout.columns : undefined });
 
+  const stepper = options.step ? stepPrompter() : undefined;
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -106,6 +107,7 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
       extraVars,
       forks,
       startAtTask: options.startAtTask,
+      step: stepper ? (task) => stepper.ask(task.name) : undefined,
       become: options.become,
       becomeUser: options.becomeUser,
       becomeMethod: options.becomeMethod,
@@ -124,5 +126,6 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stepper?.close();
   }
 }
