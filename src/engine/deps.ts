@@ -30,6 +30,8 @@ export interface RoleLoadOptions {
   readonly handlersFrom?: string;
   readonly source?: Source;
   readonly params?: Vars;
+  /** include_role's `vars:` (untemplated), kept on the role as `entryVars`. */
+  readonly vars?: Vars;
 }
 
 export interface EngineDeps {

@@ -10,8 +10,12 @@ import { eventResult, isChanged, isFailed, isSkipped, isUnreachable, NO_LOG_MESS
 import { blockScope, includeScope, keyword, rootScope, type Scope } from './scope.js';
 import type { RunState } from './state.js';
 import { fnmatch, shouldRunTags } from './tags.js';
+import { taskErrorOf, type TaskError } from './task-error.js';
 import { evaluateConditions, executeTaskOnHost, loopIterationVars, loopSettings, type EngineSettings, type HostExecution, type TaskEnv } from './task.js';
 import { ANSIBLE_VERSION, combineVars, factsLayer, isPlainObject, makeHostvars, toBool, type VarsObject } from './vars.js';
+
+/** Actions whose plugin sets BYPASS_HOST_LOOP. */
+const BYPASS_HOST_LOOP: ReadonlySet<string> = new Set(['add_host', 'pause']);
 
 /** Raised for errors that stop the whole run (ansible's "ERROR! ..." with exit code 1). */
 export class RunAbort extends Error {}
@@ -76,18 +80,27 @@ export function serializeBatches(hosts: readonly string[], serial: readonly (num
   return batches;
 }
 
+/**
+ * The roles of a play (roles:, import_role and their dependencies), as play.get_roles() and
+ * get_all_dependencies() order them: a role's dependencies before the role.
+ */
 function collectRoles(nodes: readonly TaskNode[], out: RoleContext[], seen: Set<RoleContext>): void {
   for (const node of nodes) {
-    if (node.role && !seen.has(node.role)) {
-      seen.add(node.role);
-      out.push(node.role);
-    }
     if (node.kind === 'block') {
       collectRoles(node.block, out, seen);
       collectRoles(node.rescue, out, seen);
       collectRoles(node.always, out, seen);
     }
+    if (node.role && !seen.has(node.role)) {
+      seen.add(node.role);
+      out.push(node.role);
+    }
   }
+}
+
+/** Role.get_vars(include_params=False): the entry's `vars:` then vars/main.yml. */
+export function roleVarsOf(role: RoleContext): VarsObject {
+  return combineVars(role.entryVars, role.vars);
 }
 
 /** Calls `fn` for host results in host order, as soon as all earlier hosts are done. */
@@ -126,8 +139,9 @@ export class PlayRunner implements TaskEnv {
   readonly playbookDir: string;
   readonly signal: AbortSignal;
   private readonly roles: RoleContext[] = [];
-  private readonly roleDefaults: VarsObject;
-  private readonly roleVars: VarsObject;
+  /** Defaults and vars of every role in the play: play-wide (public include_role adds to them). */
+  private roleDefaults: VarsObject;
+  private roleVars: VarsObject;
   private promptVars: VarsObject = {};
   private readonly handlers: HandlerEntry[] = [];
   private readonly notified = new Map<HandlerEntry, Set<string>>();
@@ -155,6 +169,8 @@ export class PlayRunner implements TaskEnv {
   private freeStrategy = false;
   private stepping: boolean;
   private readonly hostvars: VarsObject;
+  /** playbook_dir is absolute in Ansible (os.path.abspath of the loader's basedir). */
+  private readonly playbookDirAbs: string;
 
   constructor(
     readonly play: Play,
@@ -164,6 +180,7 @@ export class PlayRunner implements TaskEnv {
   ) {
     this.settings = options.settings;
     this.playbookDir = play.baseDir;
+    this.playbookDirAbs = resolve(play.baseDir);
     this.signal = options.signal;
     this.stepping = options.step !== undefined;
     const seen = new Set<RoleContext>();
@@ -172,7 +189,7 @@ export class PlayRunner implements TaskEnv {
     collectRoles(play.tasks, this.roles, seen);
     collectRoles(play.post_tasks, this.roles, seen);
     this.roleDefaults = combineVars(...this.roles.map((r) => r.defaults));
-    this.roleVars = combineVars(...this.roles.map((r) => r.vars));
+    this.roleVars = combineVars(...this.roles.map(roleVarsOf));
     this.hostvars = makeHostvars({
       hosts: () => [...this.run.inventory.hosts.keys()],
       varsOf: (host) => (this.run.inventory.hosts.has(host) ? this.hostView(host) : undefined),
@@ -226,7 +243,7 @@ export class PlayRunner implements TaskEnv {
       group_names: [...this.deps.groupNamesOf(this.run.inventory.current, host)].filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
       groups: this.groups(),
       hostvars: this.hostvars,
-      playbook_dir: this.play.baseDir,
+      playbook_dir: this.playbookDirAbs,
       omit: this.deps.omitPlaceholder,
       ansible_version: ANSIBLE_VERSION,
       ansible_check_mode: this.settings.check,
@@ -282,7 +299,7 @@ export class PlayRunner implements TaskEnv {
       this.promptVars,
       this.varsFiles.get(host),
       this.roleVars,
-      role?.vars,
+      role ? roleVarsOf(role) : undefined,
       scope.blockVars,
       task.kind === 'task' ? task.vars : undefined,
       this.run.includeVars.get(host),
@@ -295,7 +312,7 @@ export class PlayRunner implements TaskEnv {
     );
     if (role) {
       all.role_name = role.name;
-      all.role_path = role.path;
+      all.role_path = resolve(role.path);
       all.ansible_role_name = role.name;
     }
     all.vars = { ...all };
@@ -305,7 +322,7 @@ export class PlayRunner implements TaskEnv {
   /** Variables for things templated once per play (hosts pattern, handler names, serial). */
   private playLevelVars(): VarsObject {
     return combineVars(this.roleDefaults, this.play.vars, this.promptVars, this.roleVars, this.options.extraVars, {
-      playbook_dir: this.play.baseDir,
+      playbook_dir: this.playbookDirAbs,
       omit: this.deps.omitPlaceholder,
       ansible_version: ANSIBLE_VERSION,
       groups: this.groups(),
@@ -435,6 +452,14 @@ export class PlayRunner implements TaskEnv {
       }
     };
     add(this.play.handlers, rootScope(this.play, true));
+  }
+
+  /** include_role with public: true appends the role to play.roles: its defaults and vars become play-wide. */
+  private addPlayRole(role: RoleContext): void {
+    if (this.roles.includes(role)) return;
+    this.roles.push(role);
+    this.roleDefaults = combineVars(this.roleDefaults, role.defaults);
+    this.roleVars = combineVars(this.roleVars, roleVarsOf(role));
   }
 
   private addRoleHandlers(nodes: readonly TaskNode[], scope: Scope): void {
@@ -695,8 +720,9 @@ export class PlayRunner implements TaskEnv {
       runOnce = false;
     }
     if (!(await this.askStep(info))) return failed;
-    // add_host bypasses the host loop (BYPASS_HOST_LOOP): it runs once, on the first host
-    const bypass = task.action === 'add_host';
+    // add_host and pause bypass the host loop (BYPASS_HOST_LOOP): they run once, on the first host,
+    // and unlike run_once their result (register, facts) stays on that host
+    const bypass = BYPASS_HOST_LOOP.has(task.action);
     const targets = runOnce || bypass ? [hosts[0]!] : hosts;
     this.announce(task, info, targets);
     for (const h of targets) this.currentTask.set(h, info);
@@ -782,6 +808,7 @@ export class PlayRunner implements TaskEnv {
       delegatedTo: exec.delegatedTo,
       commands: exec.commands,
       diff: exec.diff,
+      error: exec.error,
     });
     this.run.emit({ event: 'task_result', task: info, result: event });
     const targets = varTargets.filter((h) => !this.run.unreachable.has(h));
@@ -854,13 +881,11 @@ export class PlayRunner implements TaskEnv {
   }
 
   private applyFacts(update: HostExecution['updates'][number], host: string, targets: readonly string[]): void {
-    const hostsFor = targets.length > 0 ? targets : [host];
+    const hostsFor = update.delegate !== undefined ? [update.delegate] : targets.length > 0 ? targets : [host];
     switch (update.kind) {
-      case 'facts': {
-        const list = update.delegate !== undefined ? [update.delegate] : hostsFor;
-        for (const h of list) this.run.setFacts(h, update.facts);
+      case 'facts':
+        for (const h of hostsFor) this.run.setFacts(h, update.facts);
         return;
-      }
       case 'set_fact':
         for (const h of hostsFor) {
           Object.assign(this.run.bag(this.run.hostFacts, h), update.facts);
@@ -1004,7 +1029,7 @@ export class PlayRunner implements TaskEnv {
       this.run.emit({
         event: 'task_result',
         task: info,
-        result: eventResult({ host, dict: { failed: true, msg: errorMessage(err), changed: false }, noLog: false, secrets: [], durationMs: 0 }),
+        result: eventResult({ host, dict: { failed: true, msg: errorMessage(err), changed: false }, noLog: false, secrets: [], durationMs: 0, error: taskErrorOf(err, task.source) }),
       });
       this.run.statsOf(host).failed++;
       failed.add(host);
@@ -1054,6 +1079,7 @@ export class PlayRunner implements TaskEnv {
         return String(t.template(inc.roleName));
       };
       let dict: VarsObject;
+      let error: TaskError | undefined;
       try {
         if (inc.loopKind !== undefined && inc.loop !== undefined) {
           let items: unknown[];
@@ -1091,11 +1117,14 @@ export class PlayRunner implements TaskEnv {
         }
       } catch (err) {
         if (err instanceof SkipSignal) dict = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-        else dict = { failed: true, msg: errorMessage(err) };
+        else {
+          dict = { failed: true, msg: errorMessage(err) };
+          error = taskErrorOf(err, inc.source);
+        }
       }
       const status = statusOf(dict);
       if (status === 'skipped' || status === 'failed') {
-        this.run.emit({ event: 'task_result', task: info, result: eventResult({ host, dict, noLog: false, secrets: [], durationMs: Date.now() - started }) });
+        this.run.emit({ event: 'task_result', task: info, result: eventResult({ host, dict, noLog: false, secrets: [], durationMs: Date.now() - started, error }) });
         const stats = this.run.statsOf(host);
         if (status === 'skipped') stats.skipped++;
         else {
@@ -1129,9 +1158,11 @@ export class PlayRunner implements TaskEnv {
             defaultsFrom: opt(inc.defaults_from),
             handlersFrom: opt(inc.handlers_from),
             source: inc.source,
+            vars: inc.vars,
           });
           nodes = [loaded.block];
           role = loaded.role;
+          if (inc.public === true) this.addPlayRole(loaded.role);
           this.addRoleHandlers(loaded.handlers, rootScope(this.play, true));
         }
       } catch (err) {

@@ -110,6 +110,8 @@ export interface EventResultInput {
   readonly delegatedTo?: string;
   readonly commands?: readonly PlannedCommand[];
   readonly diff?: readonly FileDiff[];
+  /** The templating error that failed the task (TaskResult.error). */
+  readonly error?: TaskResult['error'];
 }
 
 /** The TaskResult an event carries. */
@@ -133,5 +135,6 @@ export function eventResult(input: EventResultInput): TaskResult {
     diff: input.noLog ? undefined : input.diff,
     warnings: warnings && warnings.length > 0 ? warnings : undefined,
     noLog: input.noLog || undefined,
+    ...(input.error !== undefined && status === 'failed' ? { error: input.error } : {}),
   };
 }

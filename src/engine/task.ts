@@ -10,6 +10,7 @@ import { templateErrorText, type EngineDeps, type TemplarLike } from './deps.js'
 import { LoopError, loopItems } from './loops.js';
 import { eventResult, isFailed, isSkipped, moduleResultDict } from './results.js';
 import { environments, keyword, type Scope } from './scope.js';
+import { taskErrorOf, type TaskError } from './task-error.js';
 import { factsLayer, isPlainObject, toBool, type VarsObject } from './vars.js';
 
 export interface EngineSettings {
@@ -48,8 +49,8 @@ export interface TaskEnv {
 /** A change to variables that the play applies when it processes a host's result. */
 export type FactUpdate =
   | { readonly kind: 'facts'; readonly facts: VarsObject; readonly delegate?: string }
-  | { readonly kind: 'set_fact'; readonly facts: VarsObject; readonly cacheable: boolean }
-  | { readonly kind: 'include_vars'; readonly facts: VarsObject };
+  | { readonly kind: 'set_fact'; readonly facts: VarsObject; readonly cacheable: boolean; readonly delegate?: string }
+  | { readonly kind: 'include_vars'; readonly facts: VarsObject; readonly delegate?: string };
 
 export interface HostExecution {
   readonly host: string;
@@ -65,6 +66,8 @@ export interface HostExecution {
   readonly updates: readonly FactUpdate[];
   /** Handler names/topics to notify (templated), when the result is changed. */
   readonly notify: readonly string[];
+  /** The templating error that failed the task (short form), if one did. */
+  readonly error?: TaskError;
 }
 
 const CONNECTION_VAR = /^ansible_(connection|host|port|user|password|ssh_.*|private_key_file|become.*|python_interpreter|shell_.*|timeout|remote_tmp|sudo_.*)$/;
@@ -111,8 +114,8 @@ export function evaluateConditions(conditions: readonly (string | boolean)[], te
       ok = typeof condition === 'boolean' ? condition : templar.evaluate(condition);
     } catch (err) {
       const text = errorMessage(err);
-      if (text.startsWith('The conditional check')) throw new ConditionalError(text);
-      throw new ConditionalError(`The conditional check '${String(condition)}' failed. The error was: ${text}`);
+      if (text.startsWith('The conditional check')) throw new ConditionalError(text, { cause: err });
+      throw new ConditionalError(`The conditional check '${String(condition)}' failed. The error was: ${text}`, { cause: err });
     }
     if (!ok) return false;
   }
@@ -215,6 +218,7 @@ interface AttemptOutcome {
   commands: PlannedCommand[];
   diff?: readonly FileDiff[];
   updates: FactUpdate[];
+  error?: TaskError;
 }
 
 interface ItemContext {
@@ -227,17 +231,17 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
   const { templar } = ctx;
   const vars = ctx.vars;
   const mk = (v: VarsObject): TemplarLike => env.deps.newTemplar(v, task.source);
-  const noOutcome = (dict: VarsObject): AttemptOutcome => ({ dict, commands: [], updates: [] });
+  const noOutcome = (dict: VarsObject, err?: unknown): AttemptOutcome => ({ dict, commands: [], updates: [], error: taskErrorOf(err, task.source) });
 
   let run: boolean;
   try {
     run = evaluateConditions([...scope.when, ...(task.when ?? [])], templar);
   } catch (err) {
-    if (loopError !== undefined) return noOutcome({ failed: true, msg: templateErrorText(loopError) });
-    return noOutcome({ failed: true, msg: withTaskContext(errorMessage(err), task.source) });
+    if (loopError !== undefined) return noOutcome({ failed: true, msg: templateErrorText(loopError) }, loopError);
+    return noOutcome({ failed: true, msg: withTaskContext(errorMessage(err), task.source) }, err);
   }
   if (!run) return noOutcome({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });
-  if (loopError !== undefined) return noOutcome({ failed: true, msg: templateErrorText(loopError) });
+  if (loopError !== undefined) return noOutcome({ failed: true, msg: templateErrorText(loopError) }, loopError);
 
   const action = task.action;
   const module = env.deps.findModule(action);
@@ -273,7 +277,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
     if (err instanceof ModuleFailure) return noOutcome({ failed: true, msg: err.message });
     const undefinedVar = err !== null && typeof err === 'object' && 'ansibleMessage' in err;
     const text = undefinedVar ? `The task includes an option with an undefined variable. The error was: ${templateErrorText(err)}` : errorMessage(err);
-    return noOutcome({ failed: true, msg: withTaskContext(text, task.source) });
+    return noOutcome({ failed: true, msg: withTaskContext(text, task.source) }, err);
   }
 
   const mod = module;
@@ -321,6 +325,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
     let dict: VarsObject;
     let diff: readonly FileDiff[] | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let error: TaskError | undefined;
     try {
       const running = mod.run(args, ctx2);
       const raced =
@@ -343,7 +348,10 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
     } catch (err) {
       if (err instanceof ModuleFailure) dict = { ...err.values, failed: true, msg: err.message };
       else if (err instanceof UnreachableError) dict = { unreachable: true, msg: err.message, changed: false };
-      else if (err instanceof TsbookError) dict = { failed: true, msg: err.message };
+      else if (err instanceof TsbookError) {
+        dict = { failed: true, msg: err.message };
+        error = taskErrorOf(err, task.source);
+      }
       else dict = { failed: true, msg: `Unexpected failure during module execution: ${errorMessage(err)}`, stdout: '' };
     } finally {
       if (timer) clearTimeout(timer);
@@ -353,6 +361,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
 
     const updates = factUpdates(task, args, dict, delegateTo, templar);
     const finished = finishAttempt(task, mk, vars, dict, ctx2.commands, diff, updates, attempt, retries > 1);
+    finished.error ??= error;
     result = finished;
     if (retries > 1) {
       let done: boolean;
@@ -361,6 +370,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
       } catch (err) {
         finished.dict.failed = true;
         finished.dict.msg = errorMessage(err);
+        finished.error ??= taskErrorOf(err, task.source);
         return finished;
       }
       if (done) return finished;
@@ -385,14 +395,16 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
 function factUpdates(task: Task, args: VarsObject, dict: VarsObject, delegateTo: string | undefined, templar: TemplarLike): FactUpdate[] {
   const facts = dict.ansible_facts;
   if (!isPlainObject(facts) || task.action === 'debug') return [];
+  // delegate_to + delegate_facts: the facts (also set_fact's and include_vars') go to the delegate
+  const delegateFacts = delegateTo !== undefined && toBool(task.delegate_facts === undefined ? false : templar.template(task.delegate_facts));
+  const delegate = delegateFacts ? delegateTo : undefined;
   if (task.action === 'set_fact') {
     const cacheable = toBool(dict._ansible_facts_cacheable ?? args.cacheable ?? false);
     delete dict._ansible_facts_cacheable;
-    return [{ kind: 'set_fact', facts: { ...facts }, cacheable }];
+    return [{ kind: 'set_fact', facts: { ...facts }, cacheable, delegate }];
   }
-  if (task.action === 'include_vars') return [{ kind: 'include_vars', facts: { ...facts } }];
-  const delegateFacts = delegateTo !== undefined && toBool(task.delegate_facts === undefined ? false : templar.template(task.delegate_facts));
-  return [{ kind: 'facts', facts: { ...facts }, delegate: delegateFacts ? delegateTo : undefined }];
+  if (task.action === 'include_vars') return [{ kind: 'include_vars', facts: { ...facts }, delegate }];
+  return [{ kind: 'facts', facts: { ...facts }, delegate }];
 }
 
 function finishAttempt(
@@ -409,6 +421,7 @@ function finishAttempt(
   if (!('failed' in dict)) dict.failed = 'rc' in dict && dict.rc !== 0 && dict.rc !== '0' && dict.rc !== null ? true : false;
   if (until) dict.attempts = attempt;
   if (!('changed' in dict)) dict.changed = false;
+  let error: TaskError | undefined;
   const hasChangedWhen = task.changed_when !== undefined && task.changed_when.length > 0;
   const hasFailedWhen = task.failed_when !== undefined && task.failed_when.length > 0;
   if ((!('skipped' in dict) || !dict.skipped) && (hasChangedWhen || hasFailedWhen)) {
@@ -425,15 +438,16 @@ function finishAttempt(
     } catch (err) {
       dict.failed = true;
       dict[`${condname}_when_result`] = errorMessage(err);
+      error = taskErrorOf(err, task.source);
     }
   }
-  return { dict, commands, diff, updates };
+  return { dict, commands, diff, updates, error };
 }
 
 /** `vars` plus the registered result and the facts the task just returned. */
 function registeredVars(vars: VarsObject, register: string | undefined, dict: VarsObject, updates: readonly FactUpdate[]): VarsObject {
   const out: VarsObject = { ...vars };
-  for (const u of updates) Object.assign(out, u.kind === 'facts' ? factsLayer(u.facts) : u.facts);
+  for (const u of updates) if (u.delegate === undefined) Object.assign(out, u.kind === 'facts' ? factsLayer(u.facts) : u.facts);
   if (register) out[register] = dict;
   return out;
 }
@@ -529,6 +543,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
   const commands: PlannedCommand[] = [];
   const diffs: FileDiff[] = [];
   let dict: VarsObject;
+  let error: TaskError | undefined;
 
   if (loopFailure !== undefined) {
     dict = { failed: true, msg: loopFailure };
@@ -561,7 +576,9 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
           res.failed = true;
           res.msg = `Failed to template loop_control.label: ${errorMessage(err)}`;
           label = String(items[i]);
+          outcome.error ??= taskErrorOf(err, task.source);
         }
+        error ??= outcome.error;
         res._ansible_item_label = label;
         let itemIgnore = ignoreErrors;
         try {
@@ -589,6 +606,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
             commands: outcome.commands,
             diff: outcome.diff,
             ignored: isFailed(res) && itemIgnore ? true : undefined,
+            error: outcome.error,
           }),
         );
       }
@@ -600,6 +618,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
   } else {
     const outcome = await executeOnce(env, task, scope, host, { vars, templar }, loopError);
     dict = outcome.dict;
+    error = outcome.error;
     updates.push(...outcome.updates);
     commands.push(...outcome.commands);
     if (outcome.diff) diffs.push(...outcome.diff);
@@ -628,6 +647,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
     durationMs: Date.now() - started,
     updates,
     notify,
+    error,
   };
 }
 

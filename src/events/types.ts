@@ -30,6 +30,12 @@ export interface TaskResult {
   readonly diff?: readonly { readonly before: string; readonly after: string; readonly before_header?: string; readonly after_header?: string }[];
   readonly warnings?: readonly string[];
   readonly noLog?: boolean;
+  /**
+   * Why the task failed when templating did (an undefined variable, a bad expression, a `when`,
+   * loop, changed_when/failed_when that could not be evaluated): the short message, e.g.
+   * `undefined variable 'x' in "{{ x }}"`, and where the task was written. `msg` keeps Ansible's text.
+   */
+  readonly error?: { readonly message: string; readonly source?: Source };
 }
 
 export interface TaskInfo {

@@ -8,8 +8,9 @@ import { constants as fsConstants } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Inventory } from '../model/inventory.js';
-import { LoadError } from '../model/errors.js';
+import { LoadError, VaultError } from '../model/errors.js';
 import { parseYaml } from './yaml.js';
+import { decryptTextIfVaulted } from './vault-hook.js';
 import { parseAddress } from './inventory-address.js';
 import { InventoryBuilder } from './inventory-data.js';
 import { parseIniInventory } from './inventory-ini.js';
@@ -153,15 +154,17 @@ class SourceLoader {
         } catch (err) {
           if (err instanceof YamlInventoryDeclined) failures.push({ plugin: 'yaml', error: err.error });
           else if (err instanceof LoadError) failures.push({ plugin: 'yaml', error: err });
+          else if (err instanceof VaultError) failures.push({ plugin: 'yaml', error: new LoadError(err.message) });
           else throw err;
         }
       }
       if (ext !== '.toml') {
         try {
-          parseIniInventory(this.inv, path, text);
+          parseIniInventory(this.inv, path, decryptTextIfVaulted(text, path).text);
           return true;
         } catch (err) {
           if (err instanceof LoadError) failures.push({ plugin: 'ini', error: err });
+          else if (err instanceof VaultError) failures.push({ plugin: 'ini', error: new LoadError(err.message) });
           else throw err;
         }
       }

@@ -198,7 +198,7 @@ async function parsePlay(file: YamlFile, map: YAMLMap, pairs: Array<[string, YPa
     tasks: [],
     post_tasks: [],
     handlers: [],
-    baseDir: resolve(dirname(file.path)),
+    baseDir: dirname(file.path),
   };
   let hostsSet = false;
   for (const [key, pair] of pairs) {

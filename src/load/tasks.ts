@@ -665,7 +665,12 @@ async function roleFile(state: RoleLoadState, entry: RoleEntry, rolePath: string
  * Resolves and loads a role with its dependencies: one Block (dependency blocks first, then the
  * role's tasks) carrying the RoleContext and the entry's keywords, plus the role's handlers.
  */
-export async function expandRole(state: RoleLoadState, entry: RoleEntry, options: Omit<RoleOptions, 'name'> = {}, parentRolePath?: string): Promise<ExpandedRole & { skipped: boolean }> {
+export async function expandRole(
+  state: RoleLoadState,
+  entry: RoleEntry,
+  options: Omit<RoleOptions, 'name'> & { readonly vars?: Vars } = {},
+  parentRolePath?: string,
+): Promise<ExpandedRole & { skipped: boolean }> {
   const searchPaths = roleSearchPaths(state.playbookDir, parentRolePath);
   const rolePath = findRolePath(entry.name, searchPaths, state.playbookDir);
   if (!rolePath) throw refError(state, entry, `the role '${entry.name}' was not found in ${searchPaths.join(':')}`);
@@ -687,7 +692,9 @@ export async function expandRole(state: RoleLoadState, entry: RoleEntry, options
   const duplicate = state.seen !== undefined && state.seen.has(identity) && !(options.allow_duplicates ?? meta.allowDuplicates);
   state.seen?.add(identity);
 
+  const entryVars = (options.vars ?? entry.keywords.vars) as Vars | undefined;
   const role: RoleContext = {
+    ...(entryVars !== undefined && Object.keys(entryVars).length > 0 ? { entryVars } : {}),
     name: roleNameFromPath(rolePath),
     path: rolePath,
     defaults: defaultsPath ? await loadVarsFile(defaultsPath, entry.source) : {},
@@ -779,6 +786,8 @@ export interface LoadRoleOptions {
   /** The include_role task, where errors are reported. */
   readonly source?: Source;
   readonly params?: Vars;
+  /** The include_role's `vars:` (untemplated): the role's `entryVars`. */
+  readonly vars?: Vars;
   readonly modules?: ModuleLookup;
 }
 
@@ -792,6 +801,7 @@ export async function loadRole(name: string, options: LoadRoleOptions): Promise<
     vars_from: options.varsFrom,
     defaults_from: options.defaultsFrom,
     handlers_from: options.handlersFrom,
+    vars: options.vars,
   });
   return { block, handlers, role };
 }

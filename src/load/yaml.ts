@@ -3,6 +3,7 @@ import { Document, isMap, isSeq, isScalar, isPair, LineCounter, parseDocument, p
 import { LoadError } from '../model/errors.js';
 import type { Source } from '../model/source.js';
 import { UnsafeText, VaultText } from '../model/values.js';
+import { decryptTextIfVaulted } from './vault-hook.js';
 
 /** A parsed YAML file with everything needed to turn node ranges into `file:line:col`. */
 export interface YamlFile {
@@ -10,6 +11,8 @@ export interface YamlFile {
   readonly text: string;
   readonly doc: Document.Parsed;
   readonly lineCounter: LineCounter;
+  /** The file was vault-encrypted (decrypted in memory): errors show no code frame, as Ansible hides its content. */
+  readonly vaulted?: boolean;
 }
 
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
@@ -95,25 +98,26 @@ export function sourceOf(file: YamlFile, node: Node | Pair | null | undefined): 
 /** A LoadError pointing at `node`, with a code frame. */
 export function errorAt(file: YamlFile, node: Node | Pair | null | undefined, message: string): LoadError {
   const source = sourceOf(file, node);
-  return new LoadError(message, { source, frame: codeFrame(file.text, source.line, source.col) });
+  return new LoadError(message, { source, frame: file.vaulted ? undefined : codeFrame(file.text, source.line, source.col) });
 }
 
 export function errorAtSource(text: string | undefined, source: Source, message: string): LoadError {
   return new LoadError(message, { source, frame: text === undefined ? undefined : codeFrame(text, source.line, source.col) });
 }
 
-function firstYamlError(path: string, text: string, lineCounter: LineCounter, errors: readonly { message: string; pos: [number, number]; code: string }[]): LoadError {
+function firstYamlError(path: string, text: string | undefined, lineCounter: LineCounter, errors: readonly { message: string; pos: [number, number]; code: string }[]): LoadError {
   const err = errors[0]!;
   const pos = lineCounter.linePos(err.pos[0]);
   const source = { file: path, line: pos.line, col: pos.col };
   let message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   if (err.code === 'DUPLICATE_KEY') message = `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/, '') || 'map keys must be unique'}`;
   else message = `YAML syntax error: ${message}`;
-  return new LoadError(message, { source, frame: codeFrame(text, source.line, source.col) });
+  return new LoadError(message, { source, frame: text === undefined ? undefined : codeFrame(text, source.line, source.col) });
 }
 
 /** Parses YAML text the way Ansible (PyYAML, YAML 1.1) reads it, failing on syntax errors and duplicate keys. */
-export function parseYaml(path: string, text: string): YamlFile {
+export function parseYaml(path: string, rawText: string): YamlFile {
+  const { text, vaulted } = decryptTextIfVaulted(rawText, path);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -124,8 +128,8 @@ export function parseYaml(path: string, text: string): YamlFile {
     customTags: customTags(path),
     keepSourceTokens: false,
   });
-  if (doc.errors.length > 0) throw firstYamlError(path, text, lineCounter, doc.errors);
-  return { path, text, doc, lineCounter };
+  if (doc.errors.length > 0) throw firstYamlError(path, vaulted ? undefined : text, lineCounter, doc.errors);
+  return vaulted ? { path, text, doc, lineCounter, vaulted } : { path, text, doc, lineCounter };
 }
 
 /** Like parseYaml for files that may hold several documents; only the first is used, as Ansible does for vars. */

@@ -69,6 +69,11 @@ export interface RoleContext {
   readonly vars: Vars;
   /** Role params (`- role: x` with extra keys), highest-but-extra precedence inside the role. */
   readonly params: Vars;
+  /**
+   * The `vars:` keyword of the role entry, import_role or include_role (Ansible's `role.vars`).
+   * With vars/main.yml they form the role's vars, which are play-wide (DEFAULT_PRIVATE_ROLE_VARS=False).
+   */
+  readonly entryVars?: Vars;
   readonly source: Source;
 }
 

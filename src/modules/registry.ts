@@ -32,6 +32,12 @@ import { sysctlModule } from './sysctl.js';
 import { modprobeModule } from './modprobe.js';
 import { userModule } from './user.js';
 import { groupModule } from './group.js';
+import { kubeadmInitModule } from './k8s/kubeadm_init.js';
+import { kubeadmTokenModule } from './k8s/kubeadm_token.js';
+import { kubeadmJoinModule } from './k8s/kubeadm_join.js';
+import { kubeadmResetModule } from './k8s/kubeadm_reset.js';
+import { waitNodesReadyModule } from './k8s/wait_nodes_ready.js';
+import { kubeNodeModule } from './k8s/kube_node.js';
 
 /**
  * Every module tsbook ships. Add a module by importing its file and listing it here; the loader,
@@ -75,6 +81,12 @@ const MODULES: readonly Module[] = [
   userModule,
   groupModule,
   // kubernetes modules
+  kubeadmInitModule,
+  kubeadmTokenModule,
+  kubeadmJoinModule,
+  kubeadmResetModule,
+  waitNodesReadyModule,
+  kubeNodeModule,
 ];
 
 /**

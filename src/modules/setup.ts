@@ -42,11 +42,24 @@ const DISTRIBUTION_NAMES: Readonly<Record<string, string>> = {
 
 const INTERFACE_TYPES: Readonly<Record<string, string>> = { '1': 'ether', '32': 'infiniband', '512': 'ppp', '772': 'loopback', '65534': 'tunnel' };
 
+/** Python code (double quotes only) printing what the `python` facts need as one JSON list. */
+const PYTHON_PROBE =
+  'import sys,json;v=sys.version_info;' +
+  'u=__import__("importlib.util").util;' +
+  'print(json.dumps([sys.executable,list(v)[:5],getattr(getattr(sys,"implementation",None),"name",None),' +
+  'hasattr(__import__("ssl"),"SSLContext") if u.find_spec("ssl") else False,__import__("platform").python_version()]))';
+
 /**
- * The one probe that gathers everything (plain POSIX sh and common tools; no Python). Sections start
- * with `@@name` lines; parseFactSections splits them.
+ * The one probe that gathers everything (plain POSIX sh and common tools). Python is not required:
+ * when `python` (the interpreter, default python3) is absent the python facts are left out. Sections
+ * start with `@@name` lines; parseFactSections splits them.
  */
-export const FACTS_SCRIPT = [
+export function factsScript(python = 'python3'): string {
+  const py = /^[A-Za-z0-9_./+-]+$/.test(python) && !/^auto(_legacy)?(_silent)?$/.test(python) ? python : 'python3';
+  return [...FACTS_SCRIPT_PARTS.slice(0, -1), `echo @@python; command -v ${py} >/dev/null 2>&1 && ${py} -c '${PYTHON_PROBE}' 2>/dev/null`, 'echo @@end'].join('; ');
+}
+
+const FACTS_SCRIPT_PARTS = [
   `echo @@uname; uname -n; uname -s; uname -r; uname -v; uname -m`,
   `echo @@fqdn; h=$(hostname 2>/dev/null || uname -n); a=$(getent hosts "$h" 2>/dev/null | awk 'NR==1{print $1}'); if [ -n "$a" ]; then getent hosts "$a" 2>/dev/null | head -n 1; fi`,
   `echo @@os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null`,
@@ -67,7 +80,10 @@ export const FACTS_SCRIPT = [
   `echo @@pkg; for p in ${[...new Set(PKG_MGRS.map(([p]) => p))].join(' ')} /run/ostree-booted; do [ -e "$p" ] && echo "$p"; done`,
   `echo @@env; env -0 2>/dev/null || env; echo`,
   `echo @@end`,
-].join('; ');
+];
+
+/** The probe for a host without ansible_python_interpreter. */
+export const FACTS_SCRIPT = factsScript();
 
 /** Splits the probe's output into its `@@name` sections. */
 export function parseFactSections(stdout: string): Map<string, string> {
@@ -95,6 +111,31 @@ function keyValues(text: string): Record<string, string> {
     if (m) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
   }
   return out;
+}
+
+/** ansible_python and ansible_python_version, from the python probe (empty when python is absent). */
+export function pythonFacts(s: Map<string, string>): Facts {
+  const text = (s.get('python') ?? '').trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.split('\n').pop()!);
+  } catch {
+    return {};
+  }
+  if (!Array.isArray(parsed) || parsed.length < 5 || !Array.isArray(parsed[1])) return {};
+  const [executable, versionInfo, type, hasSslContext, version] = parsed as [unknown, unknown[], unknown, unknown, unknown];
+  const [major, minor, micro, releaselevel, serial] = versionInfo;
+  return {
+    ansible_python: {
+      executable,
+      version: { major, minor, micro, releaselevel, serial },
+      version_info: versionInfo,
+      type: type ?? null,
+      has_sslcontext: hasSslContext === true,
+    },
+    ansible_python_version: version,
+  };
 }
 
 function platformFacts(s: Map<string, string>): Facts {
@@ -399,6 +440,7 @@ export function factsFromProbe(stdout: string): { min: Facts; hardware: Facts; n
     ...userFacts(s),
     ...envFacts(s),
     ...dateFacts(s),
+    ...pythonFacts(s),
     ansible_service_mgr: serviceMgr(s, system),
     ansible_pkg_mgr: pkgMgr(s, String(dist['ansible_distribution']), String(dist['ansible_os_family']), String(dist['ansible_distribution_major_version'])),
   };
@@ -473,7 +515,9 @@ export const setupModule: Module = {
     const gatherSubset = argList(args, 'gather_subset') ?? ['all'];
     const subsets = selectSubsets(gatherSubset);
     const filters = (argList(args, 'filter') ?? []).filter((f) => f !== '');
-    const res = await ctx.probe(FACTS_SCRIPT);
+    const interpreter = ctx.lookupVar('ansible_python_interpreter');
+    const python = interpreter.defined && typeof interpreter.value === 'string' && interpreter.value !== '' ? interpreter.value : undefined;
+    const res = await ctx.probe(python === undefined ? FACTS_SCRIPT : factsScript(python));
     if (!res.stdout.includes('@@uname')) {
       throw new ModuleFailure(`could not gather facts: ${res.stderr.trim() || `probe exited with ${res.rc}`}`);
     }

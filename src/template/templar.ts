@@ -101,6 +101,8 @@ const containsCache = new WeakMap<object, boolean>();
 export function containsTemplate(value: unknown): boolean {
   if (typeof value === 'string') return stringHasTemplate(value);
   if (value === null || typeof value !== 'object') return false;
+  // A `!vault` value is decrypted when templated, like Ansible's AnsibleVaultEncryptedUnicode.
+  if (value instanceof VaultText) return true;
   if (Array.isArray(value)) {
     const hit = containsCache.get(value);
     if (hit !== undefined) return hit;
@@ -421,6 +423,7 @@ export class Templar {
   private templateValue(value: unknown): unknown {
     if (typeof value === 'string') return this.templateString(value);
     if (value === null || typeof value !== 'object') return value;
+    if (value instanceof VaultText) return this.decrypt(value);
     if (Array.isArray(value)) {
       if (!containsTemplate(value)) return value;
       return value.map((v) => this.templateValue(v));
@@ -583,7 +586,7 @@ export class Templar {
           `The conditional check '${conditional}' failed. The error was: error while evaluating conditional (${conditional}): ${e.ansibleMessage}`,
           e.undefinedMessage,
           e.template,
-          { source: this.options.source },
+          { source: this.options.source, cause: conditionalCause(e, conditional) },
         );
       }
       if (e instanceof TemplateError) {
@@ -593,6 +596,14 @@ export class Templar {
       throw e;
     }
   }
+}
+
+/** The short error for a conditional: `undefined variable 'x' in "x == 1"` rather than the `{% if %}` wrapper. */
+function conditionalCause(e: UndefinedVariableError, conditional: string): UndefinedVariableError {
+  const suffix = ` in "${e.template}"`;
+  if (e.template === conditional || !e.message.endsWith(suffix)) return e;
+  const message = `${e.message.slice(0, -suffix.length)} in "${conditional}"`;
+  return new UndefinedVariableError(message, e.undefinedMessage, conditional, { source: e.source });
 }
 
 function pyStrSafe(v: unknown): string {

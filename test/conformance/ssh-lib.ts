@@ -7,15 +7,18 @@
  * behaves the same over SSH except where it reads what a host owns privately (hostname, facts, the
  * connection variables themselves). Those cases are listed in TRANSPORT_DEPENDENT with a reason.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Fleet, FleetHost } from '../support/fleet.js';
 import {
   CASES_DIR,
+  CASE_TMP,
+  CONFORMANCE_DIR,
   REPO_ROOT,
   baseEnv,
   canonical,
-  cleanCaseTmp,
+  reduceAnsibleEvents,
   reduceTsbookEvents,
   spawnCollect,
   type CaseHeader,
@@ -127,17 +130,23 @@ export function rewriteIniInventory(text: string, varsFor: (slot: number, host: 
 const ADJACENT_DIRS = ['group_vars', 'host_vars'];
 
 /**
- * Writes the case's inventory, rewritten for the fleet, under `workDir/<case>/` at the same relative
- * path as in cases/ (so `inventory_dir | basename` and `inventory_file | basename` are unchanged), with
- * the original group_vars/ and host_vars/ linked beside it. Returns the absolute inventory path and the
- * host -> fleet host mapping.
+ * Writes the case's inventory, rewritten so its i-th local host is `hosts[i]` of the fleet, under
+ * `workDir/<case>/` at the same relative path as in cases/ (so `inventory_dir | basename` and
+ * `inventory_file | basename` are unchanged), with the original group_vars/ and host_vars/ linked beside
+ * it. Returns the absolute inventory path and the inventory host -> fleet host mapping.
  */
-export function writeFleetInventory(c: CaseHeader, fleet: Fleet, workDir: string): { path: string; mapping: ReadonlyMap<string, string> } {
-  const source = join(CASES_DIR, c.inventory);
+export function writeFleetInventory(
+  c: CaseHeader,
+  fleet: Pick<Fleet, 'user' | 'clientKey' | 'knownHostsFile'>,
+  hosts: readonly FleetHost[],
+  casesDir: string,
+  workDir: string,
+): { path: string; mapping: ReadonlyMap<string, string> } {
+  const source = join(casesDir, c.inventory);
   const text = readFileSync(source, 'utf8');
   const rewritten = rewriteIniInventory(text, (slot, host) => {
-    const h = fleet.hosts[slot];
-    if (!h) throw new InventoryRewriteError(`${c.inventory}: host '${host}' needs fleet host #${slot + 1}, the fleet has ${fleet.hosts.length}`);
+    const h = hosts[slot];
+    if (!h) throw new InventoryRewriteError(`${c.inventory}: host '${host}' needs fleet host #${slot + 1}, only ${hosts.length} given`);
     return renderHostVars(fleetHostVars(fleet, h));
   });
   const target = join(workDir, c.name, c.inventory);
@@ -149,8 +158,86 @@ export function writeFleetInventory(c: CaseHeader, fleet: Fleet, workDir: string
     if (existsSync(src) && !existsSync(dst)) symlinkSync(src, dst);
   }
   const mapping = new Map<string, string>();
-  for (const [host, slot] of rewritten.slots) mapping.set(host, (fleet.hosts[slot] as FleetHost).name);
+  for (const [host, slot] of rewritten.slots) mapping.set(host, (hosts[slot] as FleetHost).name);
   return { path: target, mapping };
+}
+
+/**
+ * Fleet hosts split into lanes, one per case in flight, so each run has hosts of its own and the
+ * connections a run opens can be counted exactly. `acquire` hands out a free lane; `release` returns it.
+ */
+export class Lanes<T> {
+  private readonly free: T[];
+  constructor(lanes: readonly T[]) {
+    this.free = [...lanes];
+  }
+  acquire(): T {
+    const lane = this.free.shift();
+    if (lane === undefined) throw new Error('no free lane: more runs in flight than lanes');
+    return lane;
+  }
+  release(lane: T): void {
+    this.free.push(lane);
+  }
+}
+
+/** The scratch prefix the cases use, and the one their SSH copies use instead (same length). */
+export const CASE_SCRATCH = '/tmp/tsbook-conf-';
+export const SSH_SCRATCH = '/tmp/tsbook-sshc-';
+
+function textFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) out.push(...textFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Copies cases/ to `<root>/cases` with every `/tmp/tsbook-conf-` replaced by `/tmp/tsbook-sshc-`, so
+ * this suite never shares scratch paths with the local suite when vitest runs both files at once.
+ * Both tools run the copy, so they see the same text. Returns the copy's path.
+ */
+export function copyCases(root: string): string {
+  const dest = join(root, 'cases');
+  cpSync(CASES_DIR, dest, { recursive: true });
+  for (const file of textFiles(dest)) {
+    const text = readFileSync(file, 'utf8');
+    if (text.includes(CASE_SCRATCH)) writeFileSync(file, text.split(CASE_SCRATCH).join(SSH_SCRATCH));
+  }
+  return dest;
+}
+
+/** Removes the SSH copy's scratch files of a case (`/tmp/tsbook-sshc-NN` and `...-NN-*`). */
+export function cleanSshScratch(c: CaseHeader): void {
+  const num = /^(\d+)-/.exec(c.file)?.[1];
+  if (!num) return;
+  const prefix = `${SSH_SCRATCH.slice(CASE_TMP.length + 1)}${num}`;
+  for (const entry of readdirSync(CASE_TMP)) {
+    if (entry === prefix || entry.startsWith(`${prefix}-`)) rmSync(join(CASE_TMP, entry), { recursive: true, force: true });
+  }
+}
+
+/** The oracle: ansible-playbook on the local connection, run in the copy of cases/ (as lib.ts runAnsible). */
+export async function runAnsibleIn(c: CaseHeader, casesDir: string): Promise<Outcome> {
+  cleanSshScratch(c);
+  const dir = mkdtempSync(join(tmpdir(), 'tsbook-sshc-events-'));
+  const eventsFile = join(dir, 'events.ndjson');
+  try {
+    const env = {
+      ...baseEnv(),
+      ANSIBLE_CALLBACK_PLUGINS: join(CONFORMANCE_DIR, 'callback_plugins'),
+      ANSIBLE_STDOUT_CALLBACK: 'tsbook_conformance',
+      TSBOOK_CONF_EVENTS: eventsFile,
+    };
+    const r = await spawnCollect('ansible-playbook', ['-i', c.inventory, c.file, ...c.args], env, casesDir);
+    const events = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8') : '';
+    return reduceAnsibleEvents(r.rc, events, r.stdout, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The environment for tsbook over SSH: the suite's, but host keys are checked (known_hosts of the fleet). */
@@ -160,11 +247,11 @@ export function sshEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `tsbook run --json` of the case with the given (fleet) inventory, from cases/ like the oracle. */
-export async function runTsbookOverSsh(c: CaseHeader, inventoryPath: string): Promise<Outcome> {
-  cleanCaseTmp(c);
+/** `tsbook run --json` of the case with the fleet inventory, from the copy of cases/ like the oracle. */
+export async function runTsbookOverSsh(c: CaseHeader, casesDir: string, inventoryPath: string): Promise<Outcome> {
+  cleanSshScratch(c);
   const bin = join(REPO_ROOT, 'bin', 'tsbook');
-  const r = await spawnCollect(process.execPath, [bin, 'run', '-i', inventoryPath, c.file, ...c.args, '--json'], sshEnv(), CASES_DIR);
+  const r = await spawnCollect(process.execPath, [bin, 'run', '-i', inventoryPath, c.file, ...c.args, '--json'], sshEnv(), casesDir);
   return reduceTsbookEvents(r.rc, r.stdout, r.stderr);
 }
 
@@ -222,10 +309,10 @@ export function toLocalOutcome(o: Outcome, dep: TransportDependence, mapping: Re
 }
 
 /** How many fleet hosts the cases need: the most local hosts any one case inventory has. */
-export function fleetSizeFor(cases: readonly CaseHeader[]): number {
+export function fleetSizeFor(cases: readonly CaseHeader[], casesDir: string = CASES_DIR): number {
   let max = 0;
   for (const inv of new Set(cases.map((c) => c.inventory))) {
-    const r = rewriteIniInventory(readFileSync(join(CASES_DIR, inv), 'utf8'), () => '');
+    const r = rewriteIniInventory(readFileSync(join(casesDir, inv), 'utf8'), () => '');
     max = Math.max(max, r.slots.size);
   }
   return max;

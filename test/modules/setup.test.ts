@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
-import { cpuFacts, FACTS_SCRIPT, factsFromProbe, fnmatchRegex, selectSubsets, setupModule } from '../../src/modules/setup.js';
+import { cpuFacts, FACTS_SCRIPT, factsFromProbe, factsScript, fnmatchRegex, selectSubsets, setupModule } from '../../src/modules/setup.js';
 import { createModuleContext } from '../support/module-context.js';
 import { ScriptedConnection } from '../support/scripted-connection.js';
 
@@ -142,4 +142,40 @@ describe('setup compared with ansible-core on this machine', () => {
     expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
     expect((facts['ansible_env'] as Record<string, string>)['HOME']).toBe((oracle['ansible_env'] as Record<string, string>)['HOME']);
   }, 120_000);
+});
+
+describe('python facts', () => {
+  const probe = (python: string) => `${PROBE_OUTPUT.replace('@@end', '')}@@python\n${python}\n@@end\n`;
+
+  it('reads the python probe into ansible_python and ansible_python_version', () => {
+    const facts = factsFromProbe(probe('["/usr/bin/python3", [3, 11, 2, "final", 0], "cpython", true, "3.11.2"]')).min;
+    expect(facts.ansible_python).toEqual({
+      executable: '/usr/bin/python3',
+      version: { major: 3, minor: 11, micro: 2, releaselevel: 'final', serial: 0 },
+      version_info: [3, 11, 2, 'final', 0],
+      type: 'cpython',
+      has_sslcontext: true,
+    });
+    expect(facts.ansible_python_version).toBe('3.11.2');
+  });
+
+  it('leaves python facts out when the host has no python', () => {
+    const facts = factsFromProbe(probe('')).min;
+    expect(facts).not.toHaveProperty('ansible_python');
+    expect(facts).not.toHaveProperty('ansible_python_version');
+    expect(facts.ansible_distribution).toBe('Ubuntu');
+  });
+
+  it('probes ansible_python_interpreter when set (auto means python3)', () => {
+    expect(factsScript('/opt/py/bin/python3.12')).toContain("command -v /opt/py/bin/python3.12 >/dev/null 2>&1 && /opt/py/bin/python3.12 -c '");
+    expect(factsScript('auto_silent')).toBe(FACTS_SCRIPT);
+    expect(factsScript('python3; rm -rf /')).toBe(FACTS_SCRIPT);
+  });
+
+  it('gathers python facts on this machine with the real probe', async () => {
+    const result = await setupModule.run({ gather_subset: ['min'] }, createModuleContext({ connection: new LocalConnection('localhost') }));
+    const python = (result.facts as Record<string, { executable?: string; version?: { major?: number } }>).ansible_python;
+    expect(python?.executable).toMatch(/python3/);
+    expect(python?.version?.major).toBe(3);
+  });
 });

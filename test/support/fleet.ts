@@ -429,3 +429,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
   return fleet;
 }
+
+/**
+ * Waits until every host's log shows the readiness probe's connection (startFleet connects once to see
+ * that sshd listens; sshd may log that connection a little later). Take `connectionCount` baselines
+ * after this, or the probe can land inside a measured interval. Gives up quietly after `timeoutMs`.
+ */
+export async function settleConnectionLogs(fleet: Fleet, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fleet.hosts.every((h) => fleet.connectionCount(h.name) >= 1)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
