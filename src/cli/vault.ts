@@ -22,6 +22,7 @@ import {
   formatEncryptedString,
   loadVaultSecrets,
   parseVaultEnvelope,
+  VaultKeyring,
   type SecretPrompt,
   type VaultSecret,
   type VaultSecretOptions,
@@ -546,13 +547,7 @@ export async function runVaultCommand(action: VaultAction, args: readonly string
 // ------------------------------------------------------------------ commander
 
 function addCommonOptions(cmd: Command): Command {
-  return cmd
-    .option('--vault-id <id>', 'the vault identity to use: label@file, label@script or label@prompt (repeatable)', collect)
-    .option('--vault-password-file <file>', 'vault password file or executable script (repeatable)', collect)
-    .addOption(new Option('--vault-pass-file <file>').hideHelp().argParser(collect))
-    .option('-J, --ask-vault-password', 'ask for vault password')
-    .addOption(new Option('--ask-vault-pass').hideHelp())
-    .option('-v, --verbose', 'more output', (_v: string, prev: number | undefined) => (prev ?? 0) + 1);
+  return addVaultOptions(cmd).option('-v, --verbose', 'more output', (_v: string, prev: number | undefined) => (prev ?? 0) + 1);
 }
 
 const ACTIONS: readonly { name: VaultAction; description: string; arg: string; output?: boolean; encryptId?: boolean }[] = [
@@ -600,4 +595,59 @@ export function registerVault(program: Command, io: () => VaultIo = processIo): 
     cmd.exitOverride();
   }
   vault.exitOverride();
+}
+
+// ------------------------------------------------------------------ tsbook run / adhoc
+
+/** The vault flags of `tsbook run` and the ad-hoc verbs, as commander parses them. */
+export interface VaultRunOptions {
+  readonly vaultId?: string[];
+  readonly vaultPasswordFile?: string[];
+  readonly vaultPassFile?: string[];
+  readonly askVaultPassword?: boolean;
+  readonly askVaultPass?: boolean;
+}
+
+/** Adds ansible-playbook's vault flags: --vault-id, --vault-password-file (--vault-pass-file), -J/--ask-vault-password (--ask-vault-pass). */
+export function addVaultOptions(cmd: Command): Command {
+  return cmd
+    .option('--vault-id <id>', 'the vault identity to use: label@file, label@script or label@prompt (repeatable)', collect)
+    .option('--vault-password-file <file>', 'vault password file or executable script (repeatable)', collect)
+    .addOption(new Option('--vault-pass-file <file>').hideHelp().argParser(collect))
+    .option('-J, --ask-vault-password', 'ask for vault password')
+    .addOption(new Option('--ask-vault-pass').hideHelp());
+}
+
+/**
+ * The keyring for a playbook or ad-hoc run (CLI._play_prereqs: no automatic prompt), with ansible.cfg's
+ * vault settings, installed as the whole-file decryptor so every vaulted file the loader reads is
+ * decrypted in memory. Pass `keyring.decryptVaultText` as the Templar's `decryptVault`.
+ */
+export async function keyringForRun(
+  options: VaultRunOptions,
+  config: EffectiveConfig,
+  io: { prompt?: SecretPrompt; onWarning?: (message: string) => void; cwd?: string } = {},
+): Promise<VaultKeyring> {
+  const s = config.settings;
+  const askVaultPass = Boolean(options.askVaultPassword || options.askVaultPass || s.askVaultPass.value);
+  const files = [...(options.vaultPasswordFile ?? []), ...(options.vaultPassFile ?? [])];
+  if ((options.askVaultPassword || options.askVaultPass) && files.length > 0) {
+    throw new UsageError('argument --vault-password-file/--vault-pass-file: not allowed with argument --ask-vault-password/--ask-vault-pass');
+  }
+  const vaultIdMatch = typeof s.vaultIdMatch.value === 'string' ? s.vaultIdMatch.value !== '' : s.vaultIdMatch.value;
+  const keyring = await VaultKeyring.fromOptions({
+    vaultIds: options.vaultId ?? [],
+    vaultPasswordFiles: files,
+    askVaultPass,
+    identityList: s.vaultIdentityList.value,
+    configPasswordFile: s.vaultPasswordFile.value ?? undefined,
+    defaultIdentity: s.vaultIdentity.value ?? 'default',
+    autoPrompt: false,
+    prompt: io.prompt ?? promptSecret,
+    onWarning: io.onWarning,
+    cwd: io.cwd,
+    vaultIdMatch,
+  });
+  keyring.installAsFileDecryptor();
+  return keyring;
 }

@@ -5,8 +5,8 @@
  * the file, Ansible's type conversions (paths relative to the cfg file's directory), and the origin
  * of every value for `tsbook config dump`.
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, readdir, readFile, stat } from 'node:fs/promises';
+import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize } from 'node:path';
 import { homedir } from 'node:os';
 import { LoadError, UsageError } from '../model/errors.js';
@@ -234,7 +234,7 @@ export interface EffectiveConfig {
   readonly warnings: readonly string[];
   readonly notes: readonly string[];
   /** A custom module of that name in the `library` paths, if any (see findLibraryModule). */
-  findLibraryModule(name: string): Promise<LibraryModule | undefined>;
+  findLibraryModule(name: string): LibraryModule | undefined;
 }
 
 export interface ConfigOptions {
@@ -478,12 +478,12 @@ export interface LibraryModule {
  * A custom module in the `library` paths (Ansible's DEFAULT_MODULE_PATH): a file named `name` or
  * `name.<ext>`. tsbook cannot run them; `libraryModuleError` says so.
  */
-export async function findLibraryModule(name: string, libraryPaths: readonly string[]): Promise<LibraryModule | undefined> {
+export function findLibraryModule(name: string, libraryPaths: readonly string[]): LibraryModule | undefined {
   const short = name.startsWith('ansible.builtin.') || name.startsWith('ansible.legacy.') ? name.split('.').slice(2).join('.') : name;
   for (const dir of libraryPaths) {
     let entries: string[];
     try {
-      entries = await readdir(dir);
+      entries = readdirSync(dir);
     } catch {
       continue;
     }
@@ -493,7 +493,7 @@ export async function findLibraryModule(name: string, libraryPaths: readonly str
     let python = extname(hit) === '.py';
     if (!python) {
       try {
-        python = /^#!.*python/.test((await readFile(path, 'utf8')).split('\n', 1)[0] ?? '');
+        python = /^#!.*python/.test(readFileSync(path, 'utf8').split('\n', 1)[0] ?? '');
       } catch {
         python = false;
       }

@@ -63,9 +63,7 @@ export async function loadVarsFile(path: string): Promise<Vars> {
   } catch (err) {
     throw new LoadError(`could not read ${path}: ${(err as Error).message}`);
   }
-  if (text.startsWith('$ANSIBLE_VAULT')) {
-    throw new LoadError('vault-encrypted vars files are not supported yet; encrypt single values with !vault instead', { source: { file: path, line: 1, col: 1 } });
-  }
+  // A vaulted file is decrypted by parseYaml (src/load/vault-hook.ts).
   const file = parseYaml(path, text);
   const root = file.doc.contents;
   const data = toValue(file, root);

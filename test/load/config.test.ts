@@ -114,11 +114,12 @@ describe('loadConfig', () => {
     writeFileSync(join(t.dir, 'ansible.cfg'), '[defaults]\nstdout_callback = yaml\nlibrary = lib\n');
     const config = await loadConfig(opts());
     expect(config.notes).toEqual(['stdout_callback = yaml is ignored: tsbook has its own output (--plain, --json)']);
-    const found = await config.findLibraryModule('my_mod');
+    const found = config.findLibraryModule('my_mod');
     expect(found).toEqual({ name: 'my_mod', path: join(t.dir, 'lib', 'my_mod.py'), dir: join(t.dir, 'lib'), python: true });
     expect(libraryModuleError(found!).message).toBe(`module my_mod is a Python module from library path ${join(t.dir, 'lib')}; tsbook cannot run Python modules`);
-    expect((await findLibraryModule('shellmod', [join(t.dir, 'lib')]))?.python).toBe(false);
-    expect(await config.findLibraryModule('nope')).toBeUndefined();
+    expect(findLibraryModule('shellmod', [join(t.dir, 'lib')])?.python).toBe(false);
+    expect(findLibraryModule('ansible.legacy.my_mod', [join(t.dir, 'lib')])?.path).toBe(join(t.dir, 'lib', 'my_mod.py'));
+    expect(config.findLibraryModule('nope')).toBeUndefined();
   });
 
   it('dumps like ansible-config: sorted NAME(origin) = python value, CONFIG_FILE first among equals', async () => {

@@ -20,6 +20,8 @@ import {
 } from '../../src/load/vault.js';
 import { parseYaml, toValue } from '../../src/load/yaml.js';
 import { loadVarsFile } from '../../src/load/vars-files.js';
+import { inventoryVarsFor, loadInventory } from '../../src/load/inventory.js';
+import { mkdirSync } from 'node:fs';
 import { Templar } from '../../src/template/index.js';
 import { tempDir } from './vault-helpers.js';
 
@@ -255,6 +257,24 @@ describe('VaultKeyring integration', () => {
       expect(bad.frame).toBeUndefined();
       new VaultKeyring([secret('other')]).installAsFileDecryptor();
       await expect(loadVarsFile(path)).rejects.toThrow(`Decryption failed (no vault secrets were found that could decrypt) on ${path}`);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('decrypts vaulted INI inventories and group_vars files; a wrong password makes the INI unparsable', async () => {
+    const t = tempDir();
+    try {
+      mkdirSync(join(t.dir, 'group_vars'));
+      writeFileSync(join(t.dir, 'hosts.ini'), encryptVault('[web]\nh1 a=1\n', secret('pw')));
+      writeFileSync(join(t.dir, 'group_vars', 'web.yml'), encryptVault('b: two\n', secret('pw')));
+      new VaultKeyring([secret('pw')]).installAsFileDecryptor();
+      const inv = await loadInventory([join(t.dir, 'hosts.ini')]);
+      expect(inventoryVarsFor(inv, 'h1')).toMatchObject({ a: 1, b: 'two' });
+      new VaultKeyring([secret('bad')]).installAsFileDecryptor();
+      const warnings: string[] = [];
+      await loadInventory([join(t.dir, 'hosts.ini')], { strict: false, onWarning: (m) => warnings.push(m) });
+      expect(warnings.join('\n')).toContain(`Failed to parse ${join(t.dir, 'hosts.ini')} with ini plugin: Decryption failed (no vault secrets were found that could decrypt) on ${join(t.dir, 'hosts.ini')}`);
     } finally {
       t.cleanup();
     }
