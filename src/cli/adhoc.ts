@@ -8,7 +8,8 @@ import type { Play, Task } from '../model/playbook.js';
 import { canonicalModuleName, findModule } from '../modules/registry.js';
 import { jsonRenderer } from '../output/json.js';
 import { minimalRenderer } from '../output/minimal.js';
-import { parsePositiveInt, type RunCliOptions } from './options.js';
+import type { RunCliOptions } from './options.js';
+import { resolveRunSettings } from './settings.js';
 import { addConnectionOptions } from './run.js';
 import { useColor } from './run-command.js';
 import { connectFor } from './connect.js';
@@ -60,15 +61,14 @@ export function adhocPlay(pattern: string, task: Task): Play {
 }
 
 async function runAdhoc(pattern: string, moduleName: string, args: string, options: AdhocOptions): Promise<number> {
-  const forks = parsePositiveInt('--forks', options.forks, 5);
-  const timeout = parsePositiveInt('--timeout', options.timeout, 10);
-  const inventory = await loadInventory(options.inventory ?? [], {
+  const settings = await resolveRunSettings(options);
+  const inventory = await loadInventory(settings.inventorySources, {
     onWarning: (message) => void process.stderr.write(`[WARNING]: ${message}\n`),
   });
   const task = adhocTask(moduleName, args);
   const extraVars = await parseExtraVars(options.extraVars ?? [], process.cwd());
   const out = { write: (text: string) => void process.stdout.write(text) };
-  const becomePassword = options.askBecomePass ? await promptSecret('BECOME password: ') : undefined;
+  const becomePassword = settings.askBecomePass ? await promptSecret('BECOME password: ') : undefined;
   const connectionPassword = options.askPass ? await promptSecret('SSH password: ') : undefined;
   const result = await runPlaybook({
     playbooks: [{ file: '<adhoc>', plays: [adhocPlay(pattern, task)] }],
@@ -77,16 +77,17 @@ async function runAdhoc(pattern: string, moduleName: string, args: string, optio
     check: options.check ?? false,
     diff: options.diff ?? false,
     extraVars,
-    forks,
-    become: options.become,
-    becomeUser: options.becomeUser,
-    becomeMethod: options.becomeMethod,
-    remoteUser: options.user,
+    forks: settings.forks,
+    become: settings.become,
+    becomeUser: settings.becomeUser,
+    becomeMethod: settings.becomeMethod,
+    remoteUser: settings.remoteUser,
+    decryptVault: settings.keyring.decryptVaultText,
     becomePassword,
     connectionPassword,
-    connect: connectFor(options, timeout, connectionPassword),
-    connectionTimeout: timeout,
-    privateKey: options.privateKey,
+    connect: connectFor({ ...options, ...settings }, settings.timeout, connectionPassword),
+    connectionTimeout: settings.timeout,
+    privateKey: settings.privateKey,
     verbosity: options.verbose ?? 0,
     onEvent: options.json ? jsonRenderer(out) : minimalRenderer(out, { color: useColor(options) }),
   });

@@ -6,6 +6,8 @@ import { registerInventory } from './inventory.js';
 import { registerValidate } from './validate.js';
 import { registerSchema } from './schema.js';
 import { registerAdhoc } from './adhoc.js';
+import { registerVault } from './vault.js';
+import { registerConfig } from './config.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSchema(program);
   registerAdhoc(program);
+  registerVault(program);
+  registerConfig(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -1,7 +1,8 @@
 import { UsageError } from '../model/errors.js';
+import type { VaultRunOptions } from './vault.js';
 
 /** Options of `tsbook run`, as commander parses them (ansible-playbook's flags). */
-export interface RunCliOptions {
+export interface RunCliOptions extends VaultRunOptions {
   readonly inventory?: string[];
   readonly limit?: string;
   readonly tags?: string[];

@@ -11,7 +11,9 @@ import { EXIT } from './exit.js';
 import { formatListTags, formatListTasks, formatSyntaxCheck } from './listing.js';
 import { formatListHosts } from './list-hosts.js';
 import { Templar } from '../template/index.js';
-import { parsePositiveInt, splitList, type RunCliOptions } from './options.js';
+import { splitList, type RunCliOptions } from './options.js';
+import { resolveRunSettings } from './settings.js';
+import type { VaultText } from '../model/values.js';
 import { promptSecret, stepPrompter } from './prompt.js';
 import { connectFor } from './connect.js';
 
@@ -26,15 +28,8 @@ export function useColor(options: Pick<RunCliOptions, 'color' | 'json'>): boolea
   return Boolean(process.stdout.isTTY);
 }
 
-function inventorySources(options: RunCliOptions): string[] {
-  if (options.inventory && options.inventory.length > 0) return options.inventory;
-  const fromEnv = process.env.ANSIBLE_INVENTORY;
-  if (fromEnv) return fromEnv.split(',').filter((s) => s !== '');
-  return [];
-}
-
-export async function loadRunInputs(playbookPaths: readonly string[], options: RunCliOptions): Promise<{ inventory: Inventory; playbooks: Playbook[] }> {
-  const inventory = await loadInventory(inventorySources(options), {
+export async function loadRunInputs(playbookPaths: readonly string[], sources: readonly string[]): Promise<{ inventory: Inventory; playbooks: Playbook[] }> {
+  const inventory = await loadInventory(sources, {
     onWarning: (message) => stderr.write(`[WARNING]: ${message}\n`),
   });
   const playbooks: Playbook[] = [];
@@ -42,8 +37,8 @@ export async function loadRunInputs(playbookPaths: readonly string[], options: R
   return { inventory, playbooks };
 }
 
-function listHosts(playbook: Playbook, inventory: Inventory, limit: string | undefined, extraVars: Vars): string {
-  const templar = new Templar(extraVars);
+function listHosts(playbook: Playbook, inventory: Inventory, limit: string | undefined, extraVars: Vars, decryptVault: (v: VaultText) => string): string {
+  const templar = new Templar(extraVars, { decryptVault });
   const plays = playbook.plays.map((play) => {
     const pattern = String(templar.template(play.hosts));
     return { name: play.name ?? pattern, pattern, hosts: selectHosts(inventory, pattern, { limit, order: play.order }), tags: play.tags };
@@ -53,11 +48,11 @@ function listHosts(playbook: Playbook, inventory: Inventory, limit: string | und
 
 /** Runs `tsbook run`; returns the exit code. Throws TsbookError for user errors (mapped in main). */
 export async function runCommand(playbookPaths: readonly string[], options: RunCliOptions): Promise<number> {
-  const forks = parsePositiveInt('--forks', options.forks ?? process.env.ANSIBLE_FORKS, 5);
-  const timeout = parsePositiveInt('--timeout', options.timeout ?? process.env.ANSIBLE_TIMEOUT, 10);
+  const settings = await resolveRunSettings(options);
+  const decryptVault = settings.keyring.decryptVaultText;
   const tags = splitList(options.tags);
   const skipTags = splitList(options.skipTags);
-  const { inventory, playbooks } = await loadRunInputs(playbookPaths, options);
+  const { inventory, playbooks } = await loadRunInputs(playbookPaths, settings.inventorySources);
 
   if (options.syntaxCheck) {
     for (const playbook of playbooks) stdout.write(formatSyntaxCheck(playbook.file));
@@ -67,7 +62,7 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
     const extraVars = await parseExtraVars(options.extraVars ?? [], process.cwd());
     for (const playbook of playbooks) {
       if (options.listHosts) {
-        stdout.write(listHosts(playbook, inventory, options.limit, extraVars));
+        stdout.write(listHosts(playbook, inventory, options.limit, extraVars, decryptVault));
       }
       if (options.listTasks) stdout.write(formatListTasks(playbook, { tags, skipTags }));
       if (options.listTags) stdout.write(formatListTags(playbook, { tags, skipTags }));
@@ -76,7 +71,7 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
   }
 
   const extraVars = await parseExtraVars(options.extraVars ?? [], process.cwd());
-  const becomePassword = options.askBecomePass ? await promptSecret('BECOME password: ') : undefined;
+  const becomePassword = settings.askBecomePass ? await promptSecret('BECOME password: ') : undefined;
   const connectionPassword = options.askPass ? await promptSecret('SSH password: ') : undefined;
 
   const verbosity = options.verbose ?? 0;
@@ -105,22 +100,23 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
       check: options.check ?? false,
       diff: options.diff ?? false,
       extraVars,
-      forks,
+      forks: settings.forks,
       startAtTask: options.startAtTask,
       step: stepper ? (task) => stepper.ask(task.name) : undefined,
-      become: options.become,
-      becomeUser: options.becomeUser,
-      becomeMethod: options.becomeMethod,
+      become: settings.become,
+      becomeUser: settings.becomeUser,
+      becomeMethod: settings.becomeMethod,
       becomePassword,
-      remoteUser: options.user,
-      connectionTimeout: timeout,
-      privateKey: options.privateKey,
+      remoteUser: settings.remoteUser,
+      connectionTimeout: settings.timeout,
+      privateKey: settings.privateKey,
+      decryptVault,
       connectionPassword,
       forceHandlers: options.forceHandlers ?? false,
       verbosity,
       onEvent,
       signal: abort.signal,
-      connect: connectFor(options, timeout, connectionPassword),
+      connect: connectFor({ ...options, ...settings }, settings.timeout, connectionPassword),
     });
     return result.exitCode;
   } finally {

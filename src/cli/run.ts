@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { collect, increaseVerbosity, type RunCliOptions } from './options.js';
 import { hostKeyCheckingOption } from './connect.js';
+import { addVaultOptions } from './vault.js';
 import { runCommand } from './run-command.js';
 
 export function addConnectionOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable)', collect)
     .option('-l, --limit <pattern>', 'further limit selected hosts to a pattern')
     .option('-e, --extra-vars <vars>', 'extra variables: k=v, JSON/YAML, or @file (repeatable)', collect)
@@ -25,6 +26,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--plain', 'plain line output even on a TTY')
     .option('--no-color', 'disable colors')
     .addOption(hostKeyCheckingOption);
+  addVaultOptions(cmd);
+  return cmd;
 }
 
 export function registerRun(program: Command): void {

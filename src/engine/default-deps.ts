@@ -4,11 +4,13 @@ import { loadRole, loadTaskFile, loadVarsFile } from '../load/playbook.js';
 import { findModule } from '../modules/registry.js';
 import { OMIT_PLACEHOLDER, Templar } from '../template/index.js';
 import type { EngineDeps } from './deps.js';
+import type { VaultText } from '../model/values.js';
 
 /** The real loader, inventory, templating and module registry. */
-export function defaultDeps(): EngineDeps {
+export function defaultDeps(options: { decryptVault?: (value: VaultText) => string } = {}): EngineDeps {
+  const decryptVault = options.decryptVault;
   return {
-    newTemplar: (vars, source) => new Templar(vars, { source }),
+    newTemplar: (vars, source) => new Templar(vars, { source, decryptVault }),
     omitPlaceholder: OMIT_PLACEHOLDER,
     inventoryVarsFor: (inv, host) => inventoryVarsFor(inv, host),
     groupNamesOf: (inv, host) => groupNamesOf(inv, host),

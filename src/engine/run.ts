@@ -5,6 +5,7 @@ import { RunError } from '../model/errors.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook, Vars } from '../model/playbook.js';
 import type { Module } from '../modules/types.js';
+import type { VaultText } from '../model/values.js';
 import { defaultDeps } from './default-deps.js';
 import type { EngineDeps } from './deps.js';
 import { PlayRunner, RunAbort } from './play.js';
@@ -40,6 +41,8 @@ export interface RunOptions {
   /** Module lookup. Default: the registry's findModule. */
   readonly modules?: (name: string) => Module | undefined;
   readonly signal?: AbortSignal;
+  /** Decrypts inline `!vault` values when they are used (see src/load/vault.ts VaultKeyring). */
+  readonly decryptVault?: (value: VaultText) => string;
 }
 
 export interface RunResult {
@@ -54,7 +57,7 @@ export interface RunResult {
  * thrown as TsbookError (RunError, LoadError, ...).
  */
 export async function runPlaybook(options: RunOptions): Promise<RunResult> {
-  return runPlaybookWith(options, defaultDeps());
+  return runPlaybookWith(options, defaultDeps({ decryptVault: options.decryptVault }));
 }
 
 /** runPlaybook with explicit dependencies (tests replace the templar, loader or modules). */

@@ -124,6 +124,8 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   await removeRunFiles(paths);
 
   await mkdir(paths.dir, { recursive: true });
+  // The directory holds private keys: keep it out of version control.
+  await writeFile(paths.gitignoreFile, '# Written by `tsbook lab up`: private keys and run state.\n*\n');
   await mkdir(paths.binDir, { recursive: true });
   await writeFile(`${paths.binDir}/hostname`, HOSTNAME_SCRIPT, { mode: 0o755 });
   await chmod(`${paths.binDir}/hostname`, 0o755);
@@ -224,7 +226,7 @@ export async function labDown(options: { dir?: string; cwd?: string; purge?: boo
 /** Removes what `lab up` created (and nothing else); the directory itself only if left empty. */
 async function purge(paths: LabPaths): Promise<void> {
   for (const d of [paths.hostsDir, paths.hostKeysDir, paths.binDir]) await rm(d, { recursive: true, force: true });
-  for (const f of [paths.clientKeyFile, paths.clientPubFile, paths.logFile]) await rm(f, { force: true });
+  for (const f of [paths.clientKeyFile, paths.clientPubFile, paths.logFile, paths.gitignoreFile]) await rm(f, { force: true });
   await rmdir(paths.dir).catch(() => undefined);
 }
 

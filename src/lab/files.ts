@@ -22,6 +22,8 @@ export interface LabPaths {
   readonly binDir: string;
   readonly hostsDir: string;
   readonly hostKeysDir: string;
+  /** `*`: the lab directory holds private keys. */
+  readonly gitignoreFile: string;
 }
 
 export function labPaths(dir: string): LabPaths {
@@ -38,6 +40,7 @@ export function labPaths(dir: string): LabPaths {
     binDir: join(d, 'bin'),
     hostsDir: join(d, 'hosts'),
     hostKeysDir: join(d, 'hostkeys'),
+    gitignoreFile: join(d, '.gitignore'),
   };
 }
 

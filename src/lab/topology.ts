@@ -44,8 +44,11 @@ const CONNECTION_VARS = new Set([
   'ansible_ssh_host_key_checking', 'ansible_become_password', 'ansible_become_pass', 'ansible_python_interpreter',
 ]);
 
+/** Set by the inventory loader for the source file; the lab's inventory gets its own. */
+const SOURCE_VARS = new Set(['inventory_file', 'inventory_dir']);
+
 export function withoutConnectionVars(vars: Vars): Vars {
-  return Object.fromEntries(Object.entries(vars).filter(([k]) => !CONNECTION_VARS.has(k)));
+  return Object.fromEntries(Object.entries(vars).filter(([k]) => !CONNECTION_VARS.has(k) && !SOURCE_VARS.has(k)));
 }
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

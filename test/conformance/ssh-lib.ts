@@ -263,6 +263,8 @@ export async function runTsbookOverSsh(c: CaseHeader, casesDir: string, inventor
  */
 export interface TransportDependence {
   readonly reason: string;
+  /** The values differ only on the privileged fleet (hosts in their own namespaces). */
+  readonly privilegedOnly?: boolean;
   readonly toLocal: (value: unknown, at: DebugPosition) => unknown;
 }
 
@@ -293,7 +295,13 @@ export const TRANSPORT_DEPENDENT: Readonly<Record<string, TransportDependence>> 
   },
   '82-gather-facts': {
     reason: "prints ansible_hostname: a fleet host has its own hostname (UTS namespace), the controller's differs",
-    toLocal: (value, at) => (at.index === 0 ? replaceMsgElement(value, 6, at.fleetHost, at.localHostname) : value),
+    privilegedOnly: true,
+    toLocal: (value, at) => {
+      if (at.index === 0) return replaceMsgElement(value, 6, at.fleetHost, at.localHostname);
+      // The second play prints the fact cached by the first.
+      if (at.index === 1 && canonical(value) === canonical({ msg: at.fleetHost })) return { msg: at.localHostname };
+      return value;
+    },
   },
 };
 

@@ -154,6 +154,7 @@ export async function runKubeNode(args: Args, ctx: ModuleContext): Promise<Modul
   const kubeconfig = argString(args, 'kubeconfig') ?? adminConf(kubernetesDir(args, ctx));
   const labels = readLabels(args.labels);
   const taints = readTaints(args.taints);
+  if (labels.length === 0 && taints.length === 0) return { changed: false, msg: `no labels or taints to manage on Node ${name}`, values: { name, labels_changed: [], taints_added: [], taints_removed: [] } };
   let node: NodeInfo;
   try {
     node = await readNode(ctx, kubeconfig, name);

@@ -297,3 +297,21 @@ describe('wait_nodes_ready', () => {
     expect(conn.commands).toEqual([]);
   });
 });
+
+describe('kube_node edge cases', () => {
+  it('does not read the Node when there is nothing to manage', async () => {
+    const { conn, ctx } = setup('cp01');
+    const r = await runModule(kubeNodeModule, { name: 'cp01', labels: {}, taints: [] }, ctx);
+    expect(r.changed).toBe(false);
+    expect(conn.commands).toEqual([]);
+  });
+
+  it('in check mode a Node that is not registered yet (its join was only planned) is "would set"', async () => {
+    const { conn, ctx } = setup('cp01', { check: true });
+    conn.on('get node', { rc: 1, stderr: 'Error from server (NotFound): nodes "pi09" not found' });
+    const r = await runModule(kubeNodeModule, { name: 'pi09', labels: { a: 'b' } }, ctx);
+    expect(r.failed).toBeUndefined();
+    expect(r.changed).toBe(true);
+    expect(r.msg).toMatch(/^would set labels and taints on Node pi09 once it is registered/);
+  });
+});
