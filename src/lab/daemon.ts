@@ -3,6 +3,7 @@
  * every host, writes DIR/state.json once all listen, and stops on SIGTERM/SIGINT.
  * Its stdout/stderr go to DIR/lab.log (set up by `lab up`).
  */
+import { realpathSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { labPaths } from './files.js';
@@ -67,7 +68,17 @@ function argValue(argv: readonly string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+const invokedDirectly = isMainModule();
 if (invokedDirectly) {
   const dir = argValue(process.argv, '--lab-dir');
   if (!dir) {

@@ -56,6 +56,21 @@ function resultsOf(stdout: string, name: string): Map<string, Json> {
   return out;
 }
 
+/** One line per failed or unreachable result, for assertion messages. */
+function failures(run: CliRun): string {
+  const lines = events(run.stdout)
+    .filter((e) => e['event'] === 'task_result' || e['event'] === 'host_unreachable')
+    .filter((e) => e['event'] === 'host_unreachable' || ['failed', 'unreachable'].includes(String((e['result'] as Json)['status'])))
+    .map((e) => {
+      const task = (e['task'] as Json | undefined)?.['name'];
+      if (e['event'] === 'host_unreachable') return `${String(e['host'])} [${String(task)}] unreachable: ${String(e['reason'])}`;
+      const result = e['result'] as Json;
+      const values = result['values'] as Json;
+      return `${String(result['host'])} [${String(task)}] ${String(result['status'])}: ${String(result['msg'] ?? '')} rc=${String(values['rc'])} stderr=${JSON.stringify(values['stderr'] ?? '')}`;
+    });
+  return `${lines.join('\n')}\n--- stderr ---\n${run.stderr}`;
+}
+
 function connections(f: Fleet): Map<string, number> {
   return new Map(f.hosts.map((h) => [h.name, f.connectionCount(h.name)]));
 }
@@ -103,7 +118,7 @@ describe.skipIf(!support.available)(`tsbook run over the OpenSSH fleet${support.
     writeFileSync(playbook, twentyTaskPlaybook(scratch));
     const before = connections(fleet);
     const r = await tsbook(['-i', fleet.inventoryFile, playbook, '--json'], scratch);
-    expect(r.rc, r.stderr).toBe(0);
+    expect(r.rc, failures(r)).toBe(0);
     const rc = recap(r.stdout);
     for (const h of fleet.hosts) {
       expect(rc[h.name], h.name).toMatchObject({ ok: TASKS, changed: 2, failed: 0, unreachable: 0 });
@@ -148,7 +163,7 @@ describe.skipIf(!support.available)(`tsbook run over the OpenSSH fleet${support.
     );
     const before = connections(limited);
     const r = await tsbook(['-i', limited.inventoryFile, playbook, '-f', '10', '--json'], scratch);
-    expect(r.rc, `${r.stdout.slice(-3000)}\n${r.stderr}`).toBe(0);
+    expect(r.rc, failures(r)).toBe(0);
     const rc = recap(r.stdout);
     for (const h of limited.hosts) expect(rc[h.name], h.name).toMatchObject({ ok: 2 + 7, failed: 0, unreachable: 0 });
     const loopOut = resultsOf(r.stdout, 'loop outputs');

@@ -90,6 +90,12 @@ describe('tsbook lab + tsbook run over SSH', () => {
     expect(s.hosts.map((h) => [h.name, h.reachable])).toEqual([['web1', true], ['web2', true], ['web3', true]]);
   });
 
+  it('refuses a second lab up in the same directory with a usage error', async () => {
+    const r = await tsbookLab(['lab', 'up', '--hosts', '2'], cwd);
+    expect(r.status).toBe(5);
+    expect(r.stderr).toMatch(/^ERROR! a lab is already running in .*lab \(pid \d+\)/);
+  });
+
   it('runs commands on every lab host', async () => {
     writeFileSync(
       join(cwd, 'commands.yaml'),
