@@ -8,6 +8,7 @@ import { registerSchema } from './schema.js';
 import { registerAdhoc } from './adhoc.js';
 import { registerVault } from './vault.js';
 import { registerConfig } from './config.js';
+import { registerLab } from './lab.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerAdhoc(program);
   registerVault(program);
   registerConfig(program);
+  registerLab(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

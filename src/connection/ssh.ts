@@ -906,10 +906,13 @@ function sftpChown(sftp: SFTPWrapper, path: string, uid: number, gid: number): P
 function sftpRename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   return new Promise((resolve, reject) => {
     // posix-rename@openssh.com replaces the target atomically; plain SFTP rename refuses to.
-    sftp.ext_openssh_rename(from, to, (err) => {
-      if (!err) return resolve();
-      sftp.rename(from, to, (err2) => (err2 ? reject(err2) : resolve()));
-    });
+    const plainRename = () => sftp.rename(from, to, (err) => (err ? reject(err) : resolve()));
+    // ssh2 throws synchronously when the server does not advertise the extension.
+    try {
+      sftp.ext_openssh_rename(from, to, (err) => (err ? plainRename() : resolve()));
+    } catch {
+      plainRename();
+    }
   });
 }
 

@@ -85,6 +85,8 @@ if (invokedDirectly) {
     process.stderr.write('usage: daemon.js --lab-dir DIR\n');
     process.exit(2);
   }
+  // One misbehaving session must not take every simulated host down with it.
+  process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   runLabDaemon(dir).then(
     () => process.exit(0),
     (e: unknown) => {
