@@ -24,7 +24,8 @@ export function moduleResultDict(result: ModuleResult): VarsObject {
   if (result.failed !== undefined) dict.failed = result.failed;
   if (result.skipped) dict.skipped = true;
   if (result.warnings && result.warnings.length > 0) dict.warnings = [...result.warnings];
-  if (result.diff && result.diff.length > 0) dict.diff = result.diff.length === 1 ? { ...result.diff[0] } : result.diff.map((d) => ({ ...d }));
+  // a module that registers `diff` itself (copy/template: a list) keeps that form
+  if (result.diff && result.diff.length > 0 && !('diff' in dict)) dict.diff = result.diff.length === 1 ? { ...result.diff[0] } : result.diff.map((d) => ({ ...d }));
   return dict;
 }
 
@@ -114,12 +115,44 @@ export interface EventResultInput {
   readonly error?: TaskResult['error'];
 }
 
-/** The TaskResult an event carries. */
+/** Raw values under a module's `secrets` keys, per TaskResult made by eventResult (see secretValuesOf). */
+const SECRET_VALUES = new WeakMap<TaskResult, readonly unknown[]>();
+
+/**
+ * The unmasked values that eventResult hid under the module's `secrets` keys (at any depth, as
+ * publicValues masks them). RunState.emit registers them with the run's Redactor, so the same value
+ * is also hidden where it appears elsewhere (stdout, msg, a later debug of the registered result).
+ */
+export function secretValuesOf(result: TaskResult): readonly unknown[] {
+  return SECRET_VALUES.get(result) ?? [];
+}
+
+function collectSecretValues(value: unknown, keys: ReadonlySet<string>, out: unknown[]): void {
+  if (Array.isArray(value)) for (const v of value) collectSecretValues(v, keys, out);
+  else if (isPlainObject(value)) {
+    for (const [key, v] of Object.entries(value)) {
+      if (keys.has(key) && v !== undefined && v !== null) out.push(v);
+      else collectSecretValues(v, keys, out);
+    }
+  }
+}
+
+/** The TaskResult an event carries. Under no_log, msg, item, commands, diff, warnings and the error text are hidden too. */
 export function eventResult(input: EventResultInput): TaskResult {
+  const result = buildEventResult(input);
+  if (input.secrets.length > 0) {
+    const found: unknown[] = [];
+    collectSecretValues(input.dict, new Set(input.secrets), found);
+    if (found.length > 0) SECRET_VALUES.set(result, found);
+  }
+  return result;
+}
+
+function buildEventResult(input: EventResultInput): TaskResult {
   const dict = input.dict;
   const status = statusOf(dict);
   const values = publicValues(stripInternal(dict), input.noLog, input.secrets);
-  const warnings = Array.isArray(dict.warnings) ? dict.warnings.map(String) : undefined;
+  const warnings = !input.noLog && Array.isArray(dict.warnings) ? dict.warnings.map(String) : undefined;
   return {
     host: input.host,
     status,
@@ -135,6 +168,6 @@ export function eventResult(input: EventResultInput): TaskResult {
     diff: input.noLog ? undefined : input.diff,
     warnings: warnings && warnings.length > 0 ? warnings : undefined,
     noLog: input.noLog || undefined,
-    ...(input.error !== undefined && status === 'failed' ? { error: input.error } : {}),
+    ...(input.error !== undefined && status === 'failed' ? { error: input.noLog ? { message: NO_LOG_MESSAGE, source: input.error.source } : input.error } : {}),
   };
 }

@@ -18,11 +18,11 @@ const PREFIXES = ['', 'ansible.builtin.', 'ansible.legacy.'];
 function keywordSchema(type: KeywordType): JsonSchema {
   switch (type) {
     case 'bool':
-      return { type: ['boolean', 'string'] };
+      return { anyOf: [{ type: 'boolean' }, BOOLEAN_WORDS, TEMPLATE_STRING] };
     case 'string':
       return { type: ['string', 'number', 'boolean'] };
     case 'int':
-      return { type: ['integer', 'string'] };
+      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\s*[-+]?\\d+\\s*$' }, TEMPLATE_STRING] };
     case 'tags':
       return { type: ['string', 'number', 'array'], items: { type: ['string', 'number'] } };
     case 'strlist':
@@ -30,7 +30,7 @@ function keywordSchema(type: KeywordType): JsonSchema {
     case 'condition':
       return { $ref: '#/definitions/condition' };
     case 'vars':
-      return { type: ['object', 'array', 'null'] };
+      return { anyOf: [{ type: ['object', 'null'] }, { type: 'array', items: { type: 'object' } }] };
     case 'any':
       return {};
   }
@@ -196,13 +196,13 @@ const ROLE_ENTRY: JsonSchema = {
 };
 
 function playDefinition(): JsonSchema {
-  const percentOrCount = { type: ['integer', 'string'] };
+  const percentOrCount = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%?\\s*$' }, TEMPLATE_STRING] };
   return {
     type: 'object',
     properties: {
       ...keywordProperties(BASE_KEYWORDS),
       hosts: { type: ['string', 'array'], items: { type: ['string', 'number'] } },
-      gather_facts: { type: ['boolean', 'string'] },
+      gather_facts: keywordSchema('bool'),
       gather_subset: { type: ['string', 'array'], items: { type: 'string' } },
       vars_files: { type: ['string', 'array', 'null'], items: { type: ['string', 'array'], items: { type: 'string' } } },
       vars_prompt: {
@@ -217,7 +217,7 @@ function playDefinition(): JsonSchema {
       serial: { anyOf: [percentOrCount, { type: 'array', items: percentOrCount }] },
       strategy: { type: 'string' },
       max_fail_percentage: { type: ['number', 'string'] },
-      force_handlers: { type: ['boolean', 'string'] },
+      force_handlers: keywordSchema('bool'),
       order: { enum: [...PLAY_ORDERS] },
       pre_tasks: { $ref: '#/definitions/tasks' },
       roles: { type: ['array', 'null'], items: { $ref: '#/definitions/role_entry' } },

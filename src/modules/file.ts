@@ -363,6 +363,8 @@ export async function runFile(args: FileArgs, ctx: Ctx): Promise<ModuleResult> {
   const info = infoPath === undefined ? {} : await pathInfo(ctx, infoPath);
   const values: Record<string, unknown> = { ...rest, ...info };
   if (values.src === undefined) delete values.src;
+  // the file module always returns its before/after dicts as `diff`; --diff only decides the display
+  if (diff) values.diff = { before: { ...diff.before }, after: { ...diff.after } };
   return {
     changed,
     values,

@@ -77,7 +77,9 @@ export async function deployFile(ctx: ModuleContext, req: DeployRequest): Promis
 
   if (localSum !== remoteSum) {
     const diff = ctx.diff ? [await contentDiffFor(ctx, destFile, st !== undefined, req)] : undefined;
-    if (ctx.check) return { changed: true, ...(diff ? { diff } : {}) };
+    // the copy action registers `diff` as a list, empty without --diff
+    const registeredDiff = { diff: diff ? diff.map((d) => ({ ...d })) : [] };
+    if (ctx.check) return { changed: true, values: registeredDiff, ...(diff ? { diff } : {}) };
     if (req.checksum !== undefined && req.checksum !== localSum) {
       throw new ModuleFailure('Copied file does not match the expected checksum. Transfer failed.', { checksum: localSum, expected_checksum: req.checksum });
     }
@@ -117,6 +119,7 @@ export async function deployFile(ctx: ModuleContext, req: DeployRequest): Promis
       checksum: localSum,
       ...(backupName !== undefined ? { backup_file: backupName } : {}),
       ...(await pathInfo(ctx, destFile)),
+      ...registeredDiff,
     };
     return { changed: true, values, ...(diff ? { diff } : {}) };
   }
