@@ -83,6 +83,7 @@ async function runAdhoc(pattern: string, moduleName: string, args: string, optio
     becomeMethod: settings.becomeMethod,
     remoteUser: settings.remoteUser,
     decryptVault: settings.keyring.decryptVaultText,
+    secrets: settings.keyring.decryptedValues(),
     becomePassword,
     connectionPassword,
     connect: connectFor({ ...options, ...settings }, settings.timeout, connectionPassword),

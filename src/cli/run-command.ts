@@ -111,6 +111,8 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
       connectionTimeout: settings.timeout,
       privateKey: settings.privateKey,
       decryptVault,
+      // vault plaintexts (a live set: it fills as values are decrypted); -K/-k passwords are hidden by the run itself
+      secrets: settings.keyring.decryptedValues(),
       connectionPassword,
       forceHandlers: options.forceHandlers ?? false,
       verbosity,

@@ -546,7 +546,15 @@ export class SshConnection implements Connection {
     // setsid); timeouts and aborts kill that group and every descendant.
     const remote = `/bin/sh -c ${shellQuote(`${PID_PREAMBLE}\n${body}`)}`;
 
-    const channel = await this.openSession<ClientChannel>((client, cb) => client.exec(remote, cb));
+    // ssh2 may deliver the exit status in the same read as the exec reply, before this function
+    // resumes: listen for it inside the callback so it is never lost.
+    let early: { code: number | null; signal?: string } | undefined;
+    const channel = await this.openSession<ClientChannel>((client, cb) =>
+      client.exec(remote, (err, ch) => {
+        if (ch) ch.once('exit', (code: number | null, signal?: string) => (early = { code, signal }));
+        cb(err, ch);
+      }),
+    );
     return new Promise<RawResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -555,8 +563,8 @@ export class SshConnection implements Connection {
       let pgid: number | undefined;
       let preambleDone = false;
       let prompts = 0;
-      let exitCode: number | undefined;
-      let exitSignal: string | undefined;
+      let exitCode: number | undefined = early?.code ?? undefined;
+      let exitSignal: string | undefined = exitCode === undefined ? early?.signal : undefined;
       let timedOut = false;
       let aborted = false;
       let settled = false;

@@ -12,6 +12,8 @@ export interface TemplarLike {
   template(value: unknown): unknown;
   /** Evaluates a bare conditional as `when:` does. */
   evaluate(condition: string | boolean): boolean;
+  /** Runs a lookup plugin on templated terms (for `with_<lookup>` loops). */
+  lookup?(name: string, terms: readonly unknown[]): unknown[];
 }
 
 export interface LoadedRole {

@@ -6,6 +6,8 @@ export class LoopError extends Error {}
 
 export interface LoopTemplar {
   template(value: unknown): unknown;
+  /** Runs a lookup plugin (with_fileglob, with_first_found, with_lines...). */
+  lookup?(name: string, terms: readonly unknown[]): unknown[];
 }
 
 /** ansible's listify_lookup_plugin_terms: template, then wrap scalars (and strings) in a list. */
@@ -234,7 +236,10 @@ export function loopItems(kind: LoopKind, loop: unknown, templar: LoopTemplar, r
     }
     case 'with_fileglob':
     case 'with_first_found':
-    case 'with_lines':
-      throw new LoopError(`the ${kind.slice(5)} lookup is not supported by tsbook loops yet; use loop: "{{ query('${kind.slice(5)}', ...) }}"`);
+    case 'with_lines': {
+      const name = kind.slice('with_'.length);
+      if (!templar.lookup) throw new LoopError(`the ${name} lookup is not available here`);
+      return templar.lookup(name, asList(terms));
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import pMap from 'p-map';
 import type { Connection } from '../connection/types.js';
 import type { TaskInfo, TaskResult } from '../events/types.js';
@@ -315,8 +315,19 @@ export class PlayRunner implements TaskEnv {
       all.role_path = resolve(role.path);
       all.ansible_role_name = role.name;
     }
+    all.ansible_search_path = this.searchPath(task, role);
     all.vars = { ...all };
     return all;
+  }
+
+  /** Task.get_search_path() plus the playbook dir, as TaskExecutor sets ansible_search_path. */
+  private searchPath(task: Task | IncludeTasks | IncludeRole, role: RoleContext | undefined): string[] {
+    const paths: string[] = [];
+    if (role) paths.push(resolve(role.path));
+    const taskDir = resolve(dirname(task.source.file));
+    if (!paths.includes(taskDir)) paths.push(taskDir);
+    if (!paths.includes(this.playbookDirAbs)) paths.push(this.playbookDirAbs);
+    return paths;
   }
 
   /** Variables for things templated once per play (hosts pattern, handler names, serial). */

@@ -1,5 +1,6 @@
 import { createConnection } from '../connection/factory.js';
-import type { Connection } from '../connection/types.js';
+import type { BecomeOptions, Connection } from '../connection/types.js';
+import { liveSecrets, type Redactor } from '../events/redact.js';
 import type { EventListener, HostStats, TaskInfo } from '../events/types.js';
 import { RunError } from '../model/errors.js';
 import type { Inventory } from '../model/inventory.js';
@@ -43,6 +44,16 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Decrypts inline `!vault` values when they are used (see src/load/vault.ts VaultKeyring). */
   readonly decryptVault?: (value: VaultText) => string;
+  /**
+   * Known secret values (become/connection passwords, vault plaintexts) hidden as '********' in every
+   * event and in errors the run throws. Iterated again before each event, so a live collection (the
+   * vault keyring's decryptedValues(), which fills as values are decrypted) keeps working. The run
+   * also hides, without being told: becomePassword/connectionPassword, inline vault values that
+   * runPlaybook's decryptVault returns, ansible_password/ansible_ssh_pass/ansible_become_password/
+   * ansible_become_pass values (inventory, play vars, extra vars, and as resolved for each connection
+   * and become), and the values of each module's declared `secrets` result keys.
+   */
+  readonly secrets?: Iterable<string>;
 }
 
 export interface RunResult {
@@ -57,7 +68,62 @@ export interface RunResult {
  * thrown as TsbookError (RunError, LoadError, ...).
  */
 export async function runPlaybook(options: RunOptions): Promise<RunResult> {
-  return runPlaybookWith(options, defaultDeps({ decryptVault: options.decryptVault }));
+  const decrypt = options.decryptVault;
+  if (!decrypt) return runPlaybookWith(options, defaultDeps());
+  // every inline vault plaintext the run decrypts is a secret
+  const plaintexts = new Set<string>();
+  const decryptVault = (value: VaultText): string => {
+    const plaintext = decrypt(value);
+    plaintexts.add(plaintext);
+    return plaintext;
+  };
+  return runPlaybookWith({ ...options, secrets: liveSecrets(options.secrets, plaintexts) }, defaultDeps({ decryptVault }));
+}
+
+/** Variables whose values are connection or become passwords. */
+const PASSWORD_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'] as const;
+
+/** Registers the literal password variables of `vars` (a `{{ template }}` is registered once resolved). */
+function addPasswordVars(redactor: Redactor, vars: Readonly<Record<string, unknown>> | undefined): void {
+  if (!vars) return;
+  for (const name of PASSWORD_VARS) {
+    const value = vars[name];
+    if (typeof value === 'string' && (value.includes('{{') || value.includes('{%'))) continue;
+    redactor.add(value);
+  }
+}
+
+/** `conn`, registering the become password of each operation before it runs. */
+function watchBecome(conn: Connection, redactor: Redactor): Connection {
+  const note = (become: BecomeOptions | undefined) => redactor.add(become?.password);
+  return {
+    host: conn.host,
+    exec: (command, options) => {
+      note(options?.become);
+      return conn.exec(command, options);
+    },
+    put: (source, remotePath, options) => {
+      note(options?.become);
+      return conn.put(source, remotePath, options);
+    },
+    get: (remotePath, localPath, options) => {
+      note(options?.become);
+      return conn.get(remotePath, localPath, options);
+    },
+    close: () => conn.close(),
+  };
+}
+
+/** Registers the secrets known before the run starts (see RunOptions.secrets). */
+function seedSecrets(redactor: Redactor, options: RunOptions): void {
+  const given = options.secrets;
+  if (given) redactor.addSource(() => given);
+  redactor.add(options.becomePassword);
+  redactor.add(options.connectionPassword);
+  for (const host of options.inventory.hosts.values()) addPasswordVars(redactor, host.vars);
+  for (const group of options.inventory.groups.values()) addPasswordVars(redactor, group.vars);
+  for (const playbook of options.playbooks) for (const play of playbook.plays) addPasswordVars(redactor, play.vars);
+  addPasswordVars(redactor, options.extraVars);
 }
 
 /** runPlaybook with explicit dependencies (tests replace the templar, loader or modules). */
@@ -65,7 +131,8 @@ export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps)
   const deps: EngineDeps = options.modules ? { ...baseDeps, findModule: options.modules } : baseDeps;
   const signal = options.signal ?? new AbortController().signal;
   const run = new RunState(new RuntimeInventory(options.inventory), options.onEvent, options.startAtTask);
-  const connect =
+  seedSecrets(run.redactor, options);
+  const open =
     options.connect ??
     ((host: string, vars: Readonly<Record<string, unknown>>) =>
       createConnection(host, vars, {
@@ -74,6 +141,11 @@ export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps)
         password: options.connectionPassword,
         user: options.remoteUser,
       }));
+  // the connection variables as resolved for the host (templated) carry its passwords
+  const connect = (host: string, vars: Readonly<Record<string, unknown>>): Connection => {
+    for (const name of PASSWORD_VARS) run.redactor.add(vars[name]);
+    return watchBecome(open(host, vars), run.redactor);
+  };
   run.emit({ event: 'run_start', playbooks: options.playbooks.map((p) => p.file), check: options.check ?? false, time: new Date().toISOString() });
   const settings = {
     check: options.check ?? false,
@@ -114,8 +186,9 @@ export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps)
       if (result !== 0) break;
     }
   } catch (err) {
-    if (err instanceof RunAbort) throw new RunError(err.message);
-    throw err;
+    // errors reach the CLI's describeError: hide the run's secrets in them too
+    if (err instanceof RunAbort) throw run.redactor.redactError(new RunError(err.message));
+    throw run.redactor.redactError(err);
   } finally {
     await Promise.all([...run.connections.values()].map((c) => c.close().catch(() => undefined)));
     run.connections.clear();

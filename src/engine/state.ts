@@ -2,6 +2,8 @@ import type { Connection } from '../connection/types.js';
 import type { EventListener, HostStats, RunEvent } from '../events/types.js';
 import { emptyStats } from '../events/types.js';
 import type { Inventory, InventoryGroup, InventoryHost } from '../model/inventory.js';
+import { Redactor } from '../events/redact.js';
+import { secretValuesOf } from './results.js';
 import type { VarsObject } from './vars.js';
 
 /**
@@ -94,6 +96,11 @@ export class RunState {
   /** Bumped when a host's facts change. */
   readonly factsVersion = new Map<string, number>();
   startAtDone: boolean;
+  /**
+   * The run's secret values (RunOptions.secrets, connection/become passwords, module `secrets`
+   * values). Every event passes through it in emit(); errors that end the run are redacted with it.
+   */
+  readonly redactor = new Redactor();
 
   constructor(
     readonly inventory: RuntimeInventory,
@@ -103,8 +110,10 @@ export class RunState {
     this.startAtDone = startAtTask === undefined;
   }
 
+  /** Reports `event` with every known secret value replaced by '********'. */
   emit(event: RunEvent): void {
-    this.listener?.(event);
+    if ('result' in event) for (const value of secretValuesOf(event.result)) this.redactor.addDeep(value);
+    this.listener?.(this.redactor.redact(event));
   }
 
   statsOf(host: string): HostStats {

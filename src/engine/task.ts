@@ -134,6 +134,15 @@ function boolKeyword(value: unknown, templar: TemplarLike): boolean | undefined 
   return toBool(templar.template(value));
 }
 
+/** The task's no_log (false when it cannot be templated, as executeTaskOnHost decides). */
+function noLogKeyword(task: Task, scope: Scope, templar: TemplarLike): boolean {
+  try {
+    return boolKeyword(keyword(task, scope, 'no_log'), templar) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 function stringKeyword(value: unknown, templar: TemplarLike): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const v = templar.template(value);
@@ -377,7 +386,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
       if (attempt < retries) {
         finished.dict._ansible_retry = true;
         finished.dict.retries = retries;
-        env.retry(host, attempt, retries - attempt, eventResult({ host, dict: finished.dict, noLog: false, secrets: mod.secrets ?? [], durationMs: 0 }));
+        env.retry(host, attempt, retries - attempt, eventResult({ host, dict: finished.dict, noLog: noLogKeyword(task, scope, templar), secrets: mod.secrets ?? [], durationMs: 0 }));
         await sleep(delay * 1000, env.signal);
         if (env.signal.aborted) return finished;
         delete finished.dict._ansible_retry;

@@ -330,7 +330,25 @@ export class Templar {
   }
 
   private lookupContext(): LookupContext {
-    return { resolveVar: (name) => this.resolve(name), searchPaths: this.options.searchPaths ?? [] };
+    return { resolveVar: (name) => this.resolve(name), searchPaths: this.options.searchPaths ?? [], renderText: (text) => this.renderText(text) };
+  }
+
+  /**
+   * Runs lookup plugin `name` on already templated `terms` (the engine's `with_<name>` loops); its
+   * errors are TemplateErrors with Ansible's message.
+   */
+  lookup(name: string, terms: readonly unknown[], kwargs: Readonly<Record<string, unknown>> = {}): unknown[] {
+    try {
+      return runLookup(name, terms, kwargs, this.lookupContext());
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      if (e instanceof LookupNotFound) throw new TemplateError(e.message, { source: this.options.source });
+      const message = e instanceof Error ? e.message : String(e);
+      throw new TemplateError(
+        `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a <class 'ansible.errors.AnsibleError'>, original message: ${message}. ${message}`,
+        { source: this.options.source, cause: e },
+      );
+    }
   }
 
   private makeGlobals(): Record<string, unknown> {

@@ -199,3 +199,37 @@ describe('TaskResult.error: the short templating error', () => {
     expect(result!.error).toBeUndefined();
   });
 });
+
+describe('registered diff', () => {
+  it('keeps a diff the module registers itself over the display diff', async () => {
+    const { moduleResultDict } = await import('../../src/engine/results.js');
+    const shown = [{ before: 'a', after: 'b' }];
+    expect(moduleResultDict({ changed: true, values: { diff: [] }, diff: shown }).diff).toEqual([]);
+    expect(moduleResultDict({ changed: true, diff: shown }).diff).toEqual({ before: 'a', after: 'b' });
+  });
+});
+
+describe('with_<lookup> loops and ansible_search_path', () => {
+  it('runs with_fileglob, with_first_found and with_lines through the lookups, searching files/ of the play dir', async () => {
+    const r = await run(
+      `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: {msg: "{{ item | basename }}"}
+      with_fileglob: ["*.conf"]
+    - debug: {msg: "{{ item | basename }}"}
+      with_first_found: [nope.txt, b.conf]
+    - debug: {msg: "{{ item }}"}
+      with_lines: printf 'x\\ny\\n'
+    - debug: {msg: "{{ ansible_search_path == [playbook_dir] }}"}
+`,
+      makeInventory({ h1: {} }),
+      {},
+      { 'files/a.conf': 'a\n', 'files/b.conf': 'b\n' },
+    );
+    const items = r.events.flatMap((e) => (e.event === 'item_result' ? [e.result.values.msg] : []));
+    expect(items).toEqual(['a.conf', 'b.conf', 'b.conf', 'x', 'y']);
+    expect(r.msgs('h1').at(-1)).toBe(true);
+  });
+});

@@ -126,7 +126,8 @@ describe('task keywords', () => {
     expect(JSON.stringify(r.events)).not.toContain('s3cret');
     expect(r.results('masked')[0]!.values.token).toBe('********');
     expect(r.results('masked')[0]!.values.public).toBe('ok');
-    expect(r.msgs('h1')).toEqual([undefined, 'abc123']);
+    // the registered secret is hidden wherever it shows (the run's Redactor learnt it from the result)
+    expect(r.msgs('h1')).toEqual([undefined, '********']);
   });
 
   it('runs run_once tasks on the first host and registers the result for all', async () => {

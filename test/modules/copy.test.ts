@@ -101,3 +101,16 @@ describe('copy', () => {
     expect(await readFile(real, 'utf8')).toBe('new');
   });
 });
+
+describe('copy: the registered diff (as the copy action returns it)', () => {
+  it('is a list (empty without --diff) when the content changes, the file module dict when it does not', async () => {
+    const dest = join(dir, 'd.txt');
+    const plain = await copyModule.run({ content: 'one\n', dest }, localContext());
+    expect(plain.values?.diff).toEqual([]);
+    expect(plain.diff).toBeUndefined();
+    const shown = await copyModule.run({ content: 'two\n', dest }, localContext({ diff: true }));
+    expect(shown.values?.diff).toEqual([{ before: 'one\n', after: 'two\n', before_header: dest, after_header: expect.any(String) }]);
+    const same = await copyModule.run({ content: 'two\n', dest }, localContext());
+    expect(same.values?.diff).toEqual({ before: { path: dest }, after: { path: dest } });
+  });
+});

@@ -76,7 +76,15 @@ describe('file: other states', () => {
     expect(r.values).toMatchObject({ dest: path, state: 'file', size: 0 });
     const a = await fileModule.run({ path: join(dir, 't'), state: 'absent' }, localContext({ diff: true }));
     expect(a.changed).toBe(true);
-    expect(a.values).toEqual({ path: join(dir, 't'), state: 'absent' });
+    // the file module registers its before/after dicts as `diff` even without --diff (as Ansible does)
+    expect(a.values).toEqual({
+      path: join(dir, 't'),
+      state: 'absent',
+      diff: {
+        before: { path: join(dir, 't'), state: 'directory', path_content: { directories: [], files: [join(dir, 't', 'f')] } },
+        after: { path: join(dir, 't'), state: 'absent' },
+      },
+    });
     expect(a.diff?.[0].before).toContain(`"files": [\n            "${path}"`);
     expect(await readdir(dir)).toEqual([]);
     const a2 = await fileModule.run({ path: join(dir, 't'), state: 'absent' }, localContext());
