@@ -749,6 +749,11 @@ export class PlayRunner implements TaskEnv {
     await pMap(
       targets,
       async (host, i) => {
+        // After an interrupt, hosts still queued by forks/throttle must not start the task.
+        if (this.signal.aborted) {
+          ordered.finish(i, () => undefined);
+          return;
+        }
         this.run.emit({ event: 'host_task_start', task: info, host });
         const exec = await executeTaskOnHost(this, task, scope, host, {
           item: (result) => ordered.push(i, () => this.run.emit({ event: 'item_result', task: info, result })),

@@ -596,6 +596,12 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
           itemIgnore = ignoreErrors;
         }
         res._ansible_ignore_errors = itemIgnore;
+        let itemDelegate = delegatedTo;
+        try {
+          itemDelegate = stringKeyword(keyword(task, scope, 'delegate_to'), itemTemplar);
+        } catch {
+          itemDelegate = delegatedTo;
+        }
         updates.push(...outcome.updates);
         for (const u of outcome.updates) Object.assign(overlay, u.kind === 'facts' ? factsLayer(u.facts) : u.facts);
         if (task.register) overlay[task.register] = res;
@@ -611,7 +617,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
             durationMs: Date.now() - started,
             item: items[i],
             itemLabel: label,
-            delegatedTo,
+            delegatedTo: itemDelegate,
             commands: outcome.commands,
             diff: outcome.diff,
             ignored: isFailed(res) && itemIgnore ? true : undefined,

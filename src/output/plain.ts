@@ -102,7 +102,7 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
           return;
         }
         case 'skipped':
-          if (!looped) line(c.cyan(`skipping: [${hostLabel(r)}]`));
+          line(c.cyan(`skipping: [${r.host}]`));
           return;
         case 'failed':
           if (!looped) {

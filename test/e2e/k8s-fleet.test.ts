@@ -20,8 +20,9 @@ import { join } from 'node:path';
 import { fleetSupport, startFleet, type Fleet } from '../support/fleet.js';
 import { startFakeApiServer, type FakeApiServer } from '../../src/lab/kubesim/index.js';
 import { readState } from '../../src/lab/kubesim/state.js';
+import { shellQuote } from '../../src/connection/types.js';
 import {
-  BOOTSTRAP, commandsRun, createSimCluster, filesUnder, findSecrets, issuedSecrets, kubeadmCalls, parseEvents, recapOfEvents, recapOfPlain, runCli,
+  BOOTSTRAP, REPO, commandsRun, createSimCluster, filesUnder, findSecrets, issuedSecrets, kubeadmCalls, parseEvents, recapOfEvents, recapOfPlain, runCli,
   taskResults, tokenTtls, type CliOutcome, type SimCluster,
 } from './k8s-support.js';
 
@@ -165,20 +166,28 @@ function explain(r: CliOutcome): string {
   return `exit ${r.status}\n--- stdout ---\n${r.stdout.slice(-6000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
 }
 
-/** tsbook's temp files for kubeadm configurations (they hold the token): none may be left. */
-function tsbookTempFiles(): string[] {
-  return readdirSync('/tmp').filter((f) => f.startsWith('.tsbook-')).map((f) => join('/tmp', f));
+/** tsbook's temp files for kubeadm configurations (they hold the token while a join runs). */
+function tsbookTempFiles(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync('/tmp').filter((n) => n.startsWith('.tsbook-'))) {
+    try {
+      out.set(join('/tmp', f), readFileSync(join('/tmp', f), 'utf8'));
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return out;
 }
 
 function kubeadmDirEntries(sim: SimCluster, host: string): string[] {
   const d = sim.hosts.get(host)!.kubernetesDir;
-  const r = fleet.run(host, `ls -A ${d} 2>/dev/null; true`);
+  const r = fleet.run(host, `ls -A ${shellQuote(d)} 2>/dev/null; true`);
   return r.stdout.split('\n').filter((l) => l !== '');
 }
 
 beforeAll(async () => {
   if (!support.available) return;
-  if (!existsSync(join(new URL('../..', import.meta.url).pathname, 'dist/lab/kubesim/main.js'))) throw new Error('dist/ is missing: run npm run build');
+  if (!existsSync(join(REPO, 'dist/lab/kubesim/main.js'))) throw new Error('dist/ is missing: run npm run build');
   root = mkdtempSync(join(tmpdir(), 'tsbook-e2e-k8s-'));
   [fleet, api] = await Promise.all([startFleet({ hosts: FLEET_HOSTS, maxSessions: 20 }), startFakeApiServer()]);
 }, 120_000);
@@ -205,7 +214,6 @@ describe.skipIf(!support.available)('bootstrap_k8s.yaml over the OpenSSH fleet',
   it('bootstraps 3 control planes and 5 workers: all Ready, worker joins in parallel up to the cap, short-lived tokens, no secret in any output', async () => {
     main = await scenario('main', FLEET_HOSTS);
     mainInventory = main.inventory({ controlPlanes: CONTROL_PLANES, pis: PIS, gpu: ['gpu01'] });
-    const tempBefore = new Set(tsbookTempFiles());
     const r = await main.run('bootstrap', mainInventory, ['--json']);
     expect(r.status, explain(r)).toBe(0);
     const events = parseEvents(r.stdout);
@@ -240,25 +248,24 @@ describe.skipIf(!support.available)('bootstrap_k8s.yaml over the OpenSSH fleet',
     expect(log.maxConcurrent).toBeLessThanOrEqual(2);
     figures['max concurrent joins (cap 2)'] = log.maxConcurrent;
 
-    // every token minted lives at most an hour; at the end only kubeadm init's own (15 min) is left
+    // every token minted lives at most an hour (init's own gets 15 min) and none is left at the end
     const calls = kubeadmCalls(main.sim);
     const ttls = tokenTtls(calls);
     expect(ttls.filter((t) => t.call.includes(': token create')).length).toBe(1);
     expect(ttls.filter((t) => t.ttlMs > 3_600_000)).toEqual([]);
     const left = main.sim.cluster.listTokens();
-    expect(left.map((t) => t.description)).toEqual([expect.stringContaining('kubeadm init')]);
-    const initToken = readState(main.sim.stateDir).cluster!.tokens[0]!;
-    expect(initToken.expires! - initToken.created).toBeLessThanOrEqual(15 * 60_000);
+    expect(left).toEqual([]);
     figures['main: tokens minted (init + token create)'] = ttls.length;
     figures['main: tokens deleted'] = calls.filter((c) => c.includes(': token delete')).length;
-    figures['main: tokens left (kubeadm init token, TTL 15m)'] = left.length;
+    figures['main: tokens left'] = left.length;
 
     // the token never goes on a command line; tsbook's private config files are gone
     const secrets = issuedSecrets(main.sim);
     expect(secrets.tokens.length).toBeGreaterThanOrEqual(2);
     expect(secrets.certificateKeys.length).toBeGreaterThanOrEqual(1);
     expect(findSecrets(secrets, new Map([['kubeadm argv', calls.join('\n')]]))).toEqual([]);
-    expect(tsbookTempFiles().filter((f) => !tempBefore.has(f))).toEqual([]);
+    // (other test files may be using /tmp/.tsbook-* files of their own right now: look for this cluster's secrets)
+    expect(findSecrets(secrets, tsbookTempFiles())).toEqual([]);
     // no secret in stdout, stderr, the events, or a file in the run's directory (its inventories)
     const files = new Map(filesUnder(main.dir, [main.sim.captureDir, main.sim.stateDir, join(main.dir, 'hosts')]).map((f) => [f, readFileSync(f, 'utf8')]));
     expect(files.size).toBeGreaterThan(0);
@@ -430,7 +437,7 @@ describe.skipIf(!support.available)('bootstrap_k8s.yaml over the OpenSSH fleet',
     for (const sim of sims) {
       for (const f of filesUnder(sim.dir, [sim.captureDir, sim.stateDir, join(sim.dir, 'hosts')])) files.set(f, readFileSync(f, 'utf8'));
     }
-    const found = findSecrets({ tokens, certificateKeys: keys }, new Map([...outputs, ...files]));
+    const found = findSecrets({ tokens, certificateKeys: keys }, new Map([...outputs, ...files, ...tsbookTempFiles()]));
     figures['secrets found'] = found.length;
     expect(found).toEqual([]);
     // sanity: the scan does find a token where one is

@@ -156,8 +156,9 @@ export async function runKubeadmInit(args: Args, ctx: ModuleContext): Promise<Mo
   }
 
   const warnings: string[] = [];
-  // the token kubeadm init made: with --config its TTL is the config's (24h by default), so delete it
-  if (useConfig && initToken !== undefined) {
+  // The token kubeadm init made is never used (joins mint their own), so it is deleted; with flags it
+  // also had a short --token-ttl in case the delete fails, with --config the config's TTL (24h default).
+  if (initToken !== undefined) {
     const d = await ctx.run(kubeadm('token', 'delete', tokenId(initToken)!, '--kubeconfig', admin));
     if (d.rc !== 0) warnings.push(`could not delete the bootstrap token kubeadm init created (${tokenId(initToken)}): ${d.stderr.trim()}`);
   }

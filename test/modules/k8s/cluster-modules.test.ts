@@ -27,12 +27,14 @@ describe('kubeadm_init', () => {
     const { conn, ctx } = setup('cp01');
     conn.on('test -f /etc/kubernetes/admin.conf', { rc: 1 });
     conn.on('kubeadm init', { stdout: INIT_OUT });
+    conn.on('kubeadm token delete', { stdout: 'bootstrap token "abcdef" deleted\n' });
     const r = await runModule(kubeadmInitModule, {
       control_plane_endpoint: 'k8s-api.lab.internal:6443', pod_network_cidr: '10.244.0.0/16', service_cidr: '10.96.0.0/12', kubernetes_version: '1.30.2', upload_certs: true,
     }, ctx);
     expect(conn.commands[1]).toBe(
       'kubeadm init --node-name cp01 --control-plane-endpoint k8s-api.lab.internal:6443 --pod-network-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12 --kubernetes-version 1.30.2 --token-ttl 15m0s --upload-certs',
     );
+    expect(conn.commands[2]).toBe('kubeadm token delete abcdef --kubeconfig /etc/kubernetes/admin.conf');
     expect(r.changed).toBe(true);
     expect(r.values).toMatchObject({ ca_cert_hash: HASH, certificate_key: KEY, endpoint: 'k8s-api.lab.internal:6443' });
     expect(String(r.values!.stdout)).not.toContain(KEY);
