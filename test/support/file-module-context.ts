@@ -1,7 +1,7 @@
 import { mkdtemp, rm, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute } from 'node:path';
-import nunjucks from 'nunjucks';
+import { Templar } from '../../src/template/index.js';
 import { LocalConnection } from '../../src/connection/local.js';
 import type { ExecOptions, ExecResult, PutOptions, PutSource } from '../../src/connection/types.js';
 import type { ModuleContext, PlannedCommand } from '../../src/modules/types.js';
@@ -29,7 +29,6 @@ export function localContext(options: FileContextOptions = {}): TestContext {
   const warnings: string[] = [];
   const check = options.check ?? false;
   const vars = options.vars ?? {};
-  const env = new nunjucks.Environment(null, { autoescape: false, trimBlocks: true });
   return {
     host: 'localhost',
     check,
@@ -70,7 +69,7 @@ export function localContext(options: FileContextOptions = {}): TestContext {
     },
     template(value: unknown, extraVars?: Readonly<Record<string, unknown>>): unknown {
       if (typeof value !== 'string') return value;
-      return env.renderString(value, { ...vars, ...extraVars });
+      return new Templar({ ...vars, ...extraVars }).template(value);
     },
     evaluate(): boolean {
       return true;
