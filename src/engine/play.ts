@@ -492,7 +492,7 @@ export class PlayRunner implements TaskEnv {
         }
       }
     };
-    walk(nodes, { ...scope, isHandler: true, rescueAvailable: false });
+    walk(nodes, { ...scope, isHandler: true, rescueAvailable: false, alwaysAvailable: false });
   }
 
   /** Runs the play over its batches. */
@@ -835,7 +835,7 @@ export class PlayRunner implements TaskEnv {
         stats.ignored++;
         if (isChanged(dict)) stats.changed++;
       } else {
-        fatal = !scope.rescueAvailable;
+        fatal = !scope.rescueAvailable && !scope.alwaysAvailable;
         const affected = targets.length > 1 ? targets : [host];
         for (const h of affected) {
           failedHosts.push(h);

@@ -17,6 +17,12 @@ export interface Scope {
   readonly role?: RoleContext;
   /** True while a failure would be caught by the rescue of an enclosing block. */
   readonly rescueAvailable: boolean;
+  /**
+   * True while a failure would go on to the always section of an enclosing block: any_errors_fatal
+   * (and a failed run_once) does not stop such hosts before their always runs, as in ansible's linear
+   * strategy (hosts whose next state is RESCUE or ALWAYS are not failed).
+   */
+  readonly alwaysAvailable: boolean;
   readonly isHandler: boolean;
 }
 
@@ -28,6 +34,7 @@ export function rootScope(play: Play, isHandler = false): Scope {
     blockVars: {},
     includeParams: {},
     rescueAvailable: false,
+    alwaysAvailable: false,
     isHandler,
   };
 }
@@ -43,6 +50,7 @@ export function blockScope(parent: Scope, block: Block, section: 'block' | 'resc
     includeParams: parent.includeParams,
     role: block.role ?? parent.role,
     rescueAvailable: section === 'block' && block.rescue.length > 0 ? true : parent.rescueAvailable,
+    alwaysAvailable: section !== 'always' && block.always.length > 0 ? true : parent.alwaysAvailable,
     isHandler: parent.isHandler,
   };
 }
@@ -63,6 +71,7 @@ export function includeScope(parent: Scope, include: IncludeTasks | IncludeRole,
     includeParams: { ...parent.includeParams, ...(include.vars ?? {}), ...params },
     role: role ?? parent.role,
     rescueAvailable: parent.rescueAvailable,
+    alwaysAvailable: parent.alwaysAvailable,
     isHandler: parent.isHandler,
   };
 }
