@@ -1,3 +1,4 @@
+import { fnmatch } from '../util/fnmatch.js';
 import { shellQuote } from '../connection/types.js';
 import type { ExecResult } from '../connection/types.js';
 import type { Module, ModuleContext, ModuleResult } from './types.js';
@@ -50,10 +51,6 @@ export async function candidateVersion(ctx: ModuleContext, name: string): Promis
   return m[1];
 }
 
-function fnmatch(value: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(value);
-}
 
 /** Seconds since the epoch of the last apt cache update (Ansible's get_cache_mtime), 0 when unknown. */
 export async function cacheTime(ctx: ModuleContext): Promise<number> {

@@ -1,3 +1,4 @@
+import { fnmatchRegex } from '../util/fnmatch.js';
 import type { Module, ModuleContext, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { argList } from './util/args.js';
@@ -469,25 +470,6 @@ export function selectSubsets(gatherSubset: readonly string[]): Set<Subset> {
   return selected;
 }
 
-/** fnmatch-style pattern (`ansible_*_mb`) as a RegExp. */
-export function fnmatchRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = pattern.slice(i + 1, end);
-        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export const setupModule: Module = {
   name: 'setup',
@@ -533,3 +515,5 @@ export const setupModule: Module = {
     return { changed: false, facts, values: { ansible_facts: facts } };
   },
 };
+
+export { fnmatchRegex };
