@@ -1,18 +1,9 @@
+import { pyJson } from '../../util/pyjson.js';
 import type { FileDiff } from '../types.js';
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
 
 /** Python's json.dumps(value, indent=4, sort_keys=True) + '\n', as Ansible's callbacks show dict diffs. */
 export function pythonJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value), null, 4) + '\n';
+  return `${pyJson(value, { indent: 4, sortKeys: true })}\n`;
 }
 
 /** A content diff for one file. */
