@@ -58,6 +58,8 @@ export class EngineModuleContext implements ModuleContext {
   readonly source: Source;
   readonly commands: PlannedCommand[] = [];
   private templar?: TemplarLike;
+  /** probeCached's answers since the last change this task made on the host. */
+  private readonly probeCache = new Map<string, Promise<ExecResult>>();
 
   constructor(private readonly input: ContextInput) {
     this.host = input.host;
@@ -85,8 +87,19 @@ export class EngineModuleContext implements ModuleContext {
       return { rc: 0, stdout: '', stderr: '', planned: true };
     }
     this.commands.push({ command, kind: 'exec', executed: true });
+    this.probeCache.clear();
     const conn = await this.input.connection();
     return conn.exec(command, this.execOptions(options));
+  }
+
+  probeCached(command: string): Promise<ExecResult> {
+    let answer = this.probeCache.get(command);
+    if (!answer) {
+      answer = this.probe(command);
+      this.probeCache.set(command, answer);
+      answer.catch(() => this.probeCache.delete(command));
+    }
+    return answer;
   }
 
   async probe(command: string, options?: ExecOptions): Promise<ExecResult> {
@@ -102,6 +115,7 @@ export class EngineModuleContext implements ModuleContext {
       return;
     }
     this.commands.push({ command: description, kind: 'put', executed: true });
+    this.probeCache.clear();
     const conn = await this.input.connection();
     await conn.put(source, remotePath, { become: this.become, ...options });
   }

@@ -57,6 +57,12 @@ export interface ModuleContext {
   run(command: string, options?: ExecOptions): Promise<ExecResult & { readonly planned?: boolean }>;
   /** Runs a command that only READS the host; it runs in check mode too. */
   probe(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Like `probe`, but may answer with the result of the same command probed earlier in this task
+   * when nothing was changed (no `run`/`put`) since. For idempotent reads such as `stat`; never for
+   * polling. Contexts without it fall back to `probe`.
+   */
+  probeCached?(command: string): Promise<ExecResult>;
   /** Writes a file to the host (a change: recorded, not done, in check mode). */
   put(source: PutSource, remotePath: string, options?: PutOptions): Promise<void>;
   /** Reads a file from the host (runs in check mode too). */

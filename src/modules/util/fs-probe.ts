@@ -29,7 +29,7 @@ export interface RemoteStat {
   readonly rdev: number;
 }
 
-type Probe = Pick<ModuleContext, 'probe'>;
+type Probe = Pick<ModuleContext, 'probe' | 'probeCached'>;
 
 const STAT_FORMAT = '%f|%s|%u|%g|%U|%G|%.9X|%.9Y|%.9Z|%i|%d|%h|%b|%B|%t|%T';
 
@@ -78,17 +78,52 @@ function isAbsentError(stderr: string): boolean {
   return /No such file or directory|Not a directory/.test(stderr);
 }
 
+/** Probes through the task's read cache when the context has one. */
+function probeRead(ctx: Probe, command: string): ReturnType<ModuleContext['probe']> {
+  return ctx.probeCached ? ctx.probeCached(command) : ctx.probe(command);
+}
+
+const RC_MARK = '#tsbook-rc=';
+
+/** Both stats of a path in one round trip: `lstat` then `stat -L`, each as output or error text. */
+function statBothCommand(path: string): string {
+  const quoted = shellQuote(path);
+  const format = shellQuote(STAT_FORMAT);
+  return `LC_ALL=C stat -c ${format} -- ${quoted} 2>&1; echo "${RC_MARK}$?"; LC_ALL=C stat -L -c ${format} -- ${quoted} 2>&1; echo "${RC_MARK}$?"`;
+}
+
+interface StatAnswer { readonly ok: boolean; readonly text: string }
+
+/** Splits statBothCommand's output into its two answers. Exported for tests. */
+export function parseStatBoth(stdout: string): [StatAnswer, StatAnswer] | undefined {
+  const answers: StatAnswer[] = [];
+  let text = '';
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(RC_MARK)) {
+      answers.push({ ok: line.slice(RC_MARK.length) === '0', text });
+      text = '';
+    } else {
+      text += text === '' ? line : `\n${line}`;
+    }
+  }
+  return answers.length === 2 ? [answers[0], answers[1]] : undefined;
+}
+
 /**
  * Stats `path` on the host (a probe: runs in check mode). `follow` stats a symlink's target.
- * Returns undefined when the path (or, following, the link's target) does not exist.
+ * Returns undefined when the path (or, following, the link's target) does not exist. One round
+ * trip answers both forms, and the task's read cache keeps it until the task changes something.
  */
 export async function statPath(ctx: Probe, path: string, follow = false): Promise<RemoteStat | undefined> {
-  const r = await ctx.probe(`LC_ALL=C stat ${follow ? '-L ' : ''}-c ${shellQuote(STAT_FORMAT)} -- ${shellQuote(path)}`);
-  if (r.rc !== 0) {
-    if (isAbsentError(r.stderr)) return undefined;
-    throw new ModuleFailure(`cannot stat ${path}: ${r.stderr.trim() || `rc ${r.rc}`}`, { path });
+  const r = await probeRead(ctx, statBothCommand(path));
+  const answers = parseStatBoth(r.stdout);
+  if (!answers) throw new ModuleFailure(`cannot stat ${path}: ${r.stderr.trim() || `rc ${r.rc}`}`, { path });
+  const answer = answers[follow ? 1 : 0];
+  if (!answer.ok) {
+    if (isAbsentError(answer.text)) return undefined;
+    throw new ModuleFailure(`cannot stat ${path}: ${answer.text.trim() || `rc ${r.rc}`}`, { path });
   }
-  return parseStatLine(path, r.stdout);
+  return parseStatLine(path, answer.text);
 }
 
 /** sha1 of a host file, or undefined when it cannot be read. */
@@ -102,7 +137,7 @@ export async function remoteMd5(ctx: Probe, path: string): Promise<string | unde
 
 /** Runs one of the coreutils `*sum` tools on a host path. */
 export async function hashOf(ctx: Probe, tool: string, path: string): Promise<string | undefined> {
-  const r = await ctx.probe(`${tool} -- ${shellQuote(path)}`);
+  const r = await probeRead(ctx, `${tool} -- ${shellQuote(path)}`);
   if (r.rc !== 0) return undefined;
   const m = /^\\?([0-9a-f]+)\s/.exec(r.stdout);
   return m ? m[1] : undefined;
