@@ -202,19 +202,17 @@ function varsValue(file: YamlFile, key: string, owner: string, pair: Pair<Node, 
   throw errorAt(file, node ?? pair, `the field '${key}' of ${owner} must be a mapping, got ${describeNode(node)}`);
 }
 
+const KEYWORD_TABLES: Readonly<Record<'play' | 'block' | 'task' | 'handler' | 'role', Readonly<Record<string, KeywordType>>>> = {
+  play: BASE_KEYWORDS,
+  block: { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS },
+  role: { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS },
+  task: { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS, ...TASK_KEYWORDS },
+  handler: { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS, ...TASK_KEYWORDS, ...HANDLER_KEYWORDS },
+};
+
 /** The table of simple keywords valid for an owner kind. */
 export function keywordTable(kind: 'play' | 'block' | 'task' | 'handler' | 'role'): Readonly<Record<string, KeywordType>> {
-  switch (kind) {
-    case 'play':
-      return BASE_KEYWORDS;
-    case 'block':
-    case 'role':
-      return { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS };
-    case 'task':
-      return { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS, ...TASK_KEYWORDS };
-    case 'handler':
-      return { ...BASE_KEYWORDS, ...CONDITIONAL_KEYWORDS, ...DELEGATION_KEYWORDS, ...TASK_KEYWORDS, ...HANDLER_KEYWORDS };
-  }
+  return KEYWORD_TABLES[kind];
 }
 
 /** Every keyword a task may carry (for did-you-mean and for telling keywords from actions). */
