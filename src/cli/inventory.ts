@@ -3,13 +3,17 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../model/errors.js';
 import type { Inventory } from '../model/inventory.js';
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../load/config.js';
 import { loadInventory } from '../load/inventory.js';
 import { selectHosts } from '../load/patterns.js';
 import { collect } from './options.js';
+import { keyringForRun, type VaultRunOptions } from './vault.js';
+import { registerInventoryEdit } from './inventory-edit.js';
 import { formatGraph, hostVarsForOutput, jsonInventory, pythonJson, toJsonValue, yamlInventory } from './inventory-format.js';
 
 /** Options of `tsbook inventory`, as commander parses them (ansible-inventory's flags). */
-export interface InventoryCliOptions {
+export interface InventoryCliOptions extends VaultRunOptions {
   readonly inventory?: string[];
   readonly list?: boolean;
   readonly graph?: boolean;
@@ -57,12 +61,18 @@ export async function inventoryCommand(group: string | undefined, options: Inven
   const warn = (m: string): void => {
     if (!warnings.includes(m)) warnings.push(m);
   };
-  const inv = await loadInventory(options.inventory ?? [], { cwd, onWarning: warn });
+  // ansible.cfg's inventory and vault settings apply, as for ansible-inventory
+  const config = await loadConfig({ cwd });
+  for (const w of config.warnings) warn(w);
+  await keyringForRun(options, config, { onWarning: warn, cwd });
+  const configured = config.settings.inventory;
+  const sources = options.inventory && options.inventory.length > 0 ? options.inventory : configured.origin === 'default' ? configured.value.filter((p) => existsSync(p)) : [...configured.value];
+  const inv = await loadInventory(sources, { cwd, onWarning: warn });
   return { stdout: render(inv, options, group, warn), warnings };
 }
 
 export function registerInventory(program: Command): void {
-  program
+  const inventory = program
     .command('inventory')
     .description('Show the inventory as Ansible sees it (like ansible-inventory)')
     .argument('[group]', 'with --graph: the group to start from (default all)')
@@ -75,6 +85,9 @@ export function registerInventory(program: Command): void {
     .option('--toml', 'TOML output (not supported)')
     .option('--export', 'with --list: group vars on groups, host vars unmerged')
     .option('--output <file>', 'with --list: write to this file instead of stdout')
+    .option('--vault-id <id>', 'the vault identity to use: label@file, label@script or label@prompt (repeatable)', collect)
+    .option('--vault-password-file <file>', 'vault password file or executable script (repeatable)', collect)
+    .option('-J, --ask-vault-password', 'ask for the vault password')
     .addHelpText(
       'after',
       `
@@ -83,7 +96,9 @@ Examples:
   tsbook inventory -i inventory/homelab.yaml --graph k8s_worker --vars
   tsbook inventory -i inventory/ --list
   tsbook inventory -i hosts.ini -i extra.yaml --host pi01 --yaml
-  tsbook inventory -i 'node1,node2,' --list`,
+  tsbook inventory -i 'node1,node2,' --list
+  tsbook inventory add pi09 -i inventory/homelab.yaml --group pis --var ansible_host=10.4.0.29
+  tsbook inventory remove pi09 -i inventory/homelab.yaml`,
     )
     .action(async (group: string | undefined, options: InventoryCliOptions) => {
       const result = await inventoryCommand(group, options);
@@ -92,4 +107,5 @@ Examples:
       else process.stdout.write(`${result.stdout}\n`);
       process.exitCode = 0;
     });
+  registerInventoryEdit(inventory);
 }

@@ -9,6 +9,7 @@ import { registerAdhoc } from './adhoc.js';
 import { registerVault } from './vault.js';
 import { registerConfig } from './config.js';
 import { registerLab } from './lab.js';
+import { registerDocs } from './docs.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerVault(program);
   registerConfig(program);
   registerLab(program);
+  registerDocs(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -24,10 +24,17 @@ export interface RunCliOptions extends VaultRunOptions {
   readonly askPass?: boolean;
   readonly connection?: string;
   readonly forceHandlers?: boolean;
+  /** Seconds running tasks get after the first Ctrl-C/SIGTERM (`--grace-period`). */
+  readonly gracePeriod?: string;
   readonly syntaxCheck?: boolean;
   readonly listHosts?: boolean;
   readonly listTasks?: boolean;
   readonly listTags?: boolean;
+  readonly report?: string;
+  /** --profile: the slowest tasks and host after the recap. */
+  readonly profile?: boolean;
+  /** --json-file FILE: NDJSON events to FILE, the normal output on stdout. */
+  readonly jsonFile?: string;
   readonly json?: boolean;
   readonly plain?: boolean;
   readonly color?: boolean;

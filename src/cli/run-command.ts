@@ -1,12 +1,13 @@
 import { loadInventory } from '../load/inventory.js';
 import { selectHosts } from '../load/patterns.js';
 import { loadPlaybook, parseExtraVars } from '../load/playbook.js';
+import { registryModules, type ModuleLookup } from '../load/module-args.js';
 import { runPlaybook } from '../engine/run.js';
 import type { EventListener } from '../events/types.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook, Vars } from '../model/playbook.js';
-import { jsonRenderer } from '../output/json.js';
-import { plainRenderer } from '../output/plain.js';
+import { createRunOutput } from '../output/setup.js';
+import { reportWriter } from '../output/report.js';
 import { EXIT } from './exit.js';
 import { formatListTags, formatListTasks, formatSyntaxCheck } from './listing.js';
 import { formatListHosts } from './list-hosts.js';
@@ -16,6 +17,7 @@ import { resolveRunSettings } from './settings.js';
 import type { VaultText } from '../model/values.js';
 import { promptSecret, stepPrompter } from './prompt.js';
 import { connectFor } from './connect.js';
+import { resolveGracePeriod, watchInterrupts } from './interrupt.js';
 
 const stdout = { write: (text: string) => void process.stdout.write(text) };
 const stderr = { write: (text: string) => void process.stderr.write(text) };
@@ -28,12 +30,16 @@ export function useColor(options: Pick<RunCliOptions, 'color' | 'json'>): boolea
   return Boolean(process.stdout.isTTY);
 }
 
-export async function loadRunInputs(playbookPaths: readonly string[], sources: readonly string[]): Promise<{ inventory: Inventory; playbooks: Playbook[] }> {
+export async function loadRunInputs(
+  playbookPaths: readonly string[],
+  sources: readonly string[],
+  modules?: ModuleLookup,
+): Promise<{ inventory: Inventory; playbooks: Playbook[] }> {
   const inventory = await loadInventory(sources, {
     onWarning: (message) => stderr.write(`[WARNING]: ${message}\n`),
   });
   const playbooks: Playbook[] = [];
-  for (const path of playbookPaths) playbooks.push(await loadPlaybook(path));
+  for (const path of playbookPaths) playbooks.push(await loadPlaybook(path, { modules }));
   return { inventory, playbooks };
 }
 
@@ -52,7 +58,9 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
   const decryptVault = settings.keyring.decryptVaultText;
   const tags = splitList(options.tags);
   const skipTags = splitList(options.skipTags);
-  const { inventory, playbooks } = await loadRunInputs(playbookPaths, settings.inventorySources);
+  // a module only in ansible.cfg's library path fails at load time with a clear message
+  const modules: ModuleLookup = { ...registryModules, libraryModule: (name) => settings.config.findLibraryModule(name) };
+  const { inventory, playbooks } = await loadRunInputs(playbookPaths, settings.inventorySources, modules);
 
   if (options.syntaxCheck) {
     for (const playbook of playbooks) stdout.write(formatSyntaxCheck(playbook.file));
@@ -75,21 +83,19 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
   const connectionPassword = options.askPass ? await promptSecret('SSH password: ') : undefined;
 
   const verbosity = options.verbose ?? 0;
-  const onEvent: EventListener = options.json
-    ? jsonRenderer(stdout)
-    : plainRenderer(stdout, { color: useColor(options), verbosity, columns: process.stdout.isTTY ? process.stdout.columns : undefined });
+  // live (TTY), plain or --json on stdout, plus --profile and --json-file (src/output/setup.ts)
+  const output = createRunOutput({ ...options, color: useColor(options), verbosity });
+  const render: EventListener = output.listener;
+  const report = options.report === undefined ? undefined : reportWriter(options.report, (message) => stderr.write(`[ERROR]: ${message}\n`));
+  const onEvent: EventListener = report
+    ? (event) => {
+        render(event);
+        report.listener(event);
+      }
+    : render;
 
   const stepper = options.step ? stepPrompter() : undefined;
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    stderr.write('\n[tsbook] interrupted: no new tasks will start\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = watchInterrupts({ graceSeconds: resolveGracePeriod(options.gracePeriod, process.env), write: stderr.write });
   try {
     const result = await runPlaybook({
       playbooks,
@@ -117,13 +123,17 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
       forceHandlers: options.forceHandlers ?? false,
       verbosity,
       onEvent,
-      signal: abort.signal,
+      signal: interrupts.stop,
+      cancelSignal: interrupts.cancel,
       connect: connectFor({ ...options, ...settings }, settings.timeout, connectionPassword),
     });
-    return result.exitCode;
+    const reportWritten = report?.finish({ stats: result.stats, interrupted: interrupts.stop.aborted }) ?? true;
+    return reportWritten || result.exitCode !== EXIT.ok ? result.exitCode : EXIT.error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // a run that stopped on an error: what was collected (no-op when written above)
+    report?.finish({ interrupted: interrupts.stop.aborted });
+    interrupts.dispose();
     stepper?.close();
+    await output.close();
   }
 }

@@ -40,10 +40,14 @@ export function registerRun(program: Command): void {
     .option('--start-at-task <name>', 'start the playbook at the task matching this name')
     .option('--step', 'confirm each task before running it')
     .option('--force-handlers', 'run handlers even if a task fails')
+    .option('--grace-period <seconds>', 'after Ctrl-C/SIGTERM, seconds running tasks get before they are cancelled (default 10, env TSBOOK_GRACE_PERIOD)')
     .option('--syntax-check', 'check the playbook syntax only')
     .option('--list-hosts', 'list the hosts each play would run on')
     .option('--list-tasks', 'list the tasks that would run')
-    .option('--list-tags', 'list all available tags');
+    .option('--list-tags', 'list all available tags')
+    .option('--profile', 'after the recap, show the 10 slowest tasks and the slowest host (also at -v)')
+    .option('--json-file <file>', 'also write the NDJSON event stream (docs/events.md) to this file')
+    .option('--report <file>', 'write a self-contained HTML report of the run (timeline, recap, results)');
   addConnectionOptions(cmd);
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.addHelpText(

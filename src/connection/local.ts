@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile, chmod, copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Connection, ExecOptions, ExecResult, PutOptions, PutSource, BecomeOptions } from './types.js';
 import { shellQuote } from './types.js';
+import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 
 /** Wraps a command for become. The sudo password, when any, goes on stdin ahead of the command's own. */
 export function becomeWrap(command: string, become: BecomeOptions | undefined): { command: string; stdinPrefix?: string } {
@@ -22,6 +23,8 @@ export function becomeWrap(command: string, become: BecomeOptions | undefined): 
 
 /** Runs commands on the controller itself (`ansible_connection: local`). */
 export class LocalConnection implements Connection {
+  readonly transport = 'local';
+
   constructor(readonly host: string) {}
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -33,8 +36,9 @@ export class LocalConnection implements Connection {
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+      const out = new CappedCollector(limit);
+      const err = new CappedCollector(limit);
       let timedOut = false;
       const killGroup = () => {
         try {
@@ -56,7 +60,8 @@ export class LocalConnection implements Connection {
           reject(new Error(`timed out after ${options.timeout}s`));
           return;
         }
-        resolve({ rc: code ?? (sig ? 128 + 9 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+        const cut = truncation(out, err);
+        resolve({ rc: code ?? (sig ? 128 + 9 : 1), stdout: out.text(), stderr: err.text(), ...(cut ? { truncated: cut } : {}) });
       });
       child.stdin.on('error', () => undefined);
       if (wrapped.stdinPrefix) child.stdin.write(wrapped.stdinPrefix);

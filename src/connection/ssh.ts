@@ -10,6 +10,7 @@ import { UnreachableError } from '../model/errors.js';
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, PutOptions, PutSource } from './types.js';
 import { shellQuote } from './types.js';
 import { becomeWrap } from './local.js';
+import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 import {
   checkHostKey,
   fingerprintSha256,
@@ -74,6 +75,7 @@ export const PREFERRED_KEX: readonly string[] = [
 const DEFAULT_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 const BECOME_PROMPT = '[tsbook-become-password]';
+const CLOSED_BY_US = 'connection closed by tsbook';
 
 function endpoint(t: Pick<SshTarget, 'address' | 'port'>): string {
   return t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
@@ -232,8 +234,8 @@ function isOpenRefusal(err: Error): boolean {
 
 interface RawResult {
   readonly rc: number;
-  readonly stdout: Buffer;
-  readonly stderr: Buffer;
+  readonly stdout: CappedCollector;
+  readonly stderr: CappedCollector;
 }
 
 /** Thrown by exec when its timeout ran out; the remote process group has been killed. */
@@ -250,6 +252,7 @@ export class ExecTimeoutError extends Error {
  */
 export class SshConnection implements Connection {
   readonly host: string;
+  readonly transport = 'ssh';
   private client?: SshClient;
   private connecting?: Promise<SshClient>;
   private bastion?: SshConnection;
@@ -260,6 +263,8 @@ export class SshConnection implements Connection {
   private sftpBusy = 0;
   private waiters: Array<() => void> = [];
   private lostReason?: string;
+  /** Why the last connection went down on its own (set until a reconnect succeeds). */
+  private dropped?: string;
 
   constructor(readonly target: SshTarget) {
     this.host = target.name;
@@ -270,12 +275,26 @@ export class SshConnection implements Connection {
     await this.ensureClient();
   }
 
+  /**
+   * The open client, connecting first when there is none. A connection that went down is reopened
+   * by the next operation: that one attempt failing is reported as the lost connection.
+   */
   private ensureClient(): Promise<SshClient> {
     if (!this.connecting) {
-      this.connecting = this.openClient().catch((e: unknown) => {
-        this.connecting = undefined;
-        throw e;
-      });
+      this.connecting = this.openClient().then(
+        (client) => {
+          this.dropped = undefined;
+          return client;
+        },
+        (e: unknown) => {
+          this.connecting = undefined;
+          const dropped = this.dropped;
+          if (dropped !== undefined && e instanceof UnreachableError) {
+            throw unreachable(`connection to ${this.target.user}@${endpoint(this.target)} was lost (${dropped}) and reconnecting failed: ${e.message.replace(/^ssh: /, '')}`, e);
+          }
+          throw e;
+        },
+      );
     }
     return this.connecting;
   }
@@ -404,6 +423,7 @@ export class SshConnection implements Connection {
         this.active = 0;
         this.limit = Number.POSITIVE_INFINITY;
         this.lostReason ??= 'connection closed';
+        this.dropped = this.lostReason;
         for (const w of this.waiters.splice(0)) w();
       }
     });
@@ -477,6 +497,7 @@ export class SshConnection implements Connection {
   private async openSession<T>(open: (client: SshClient, cb: (err: Error | undefined, ch: T) => void) => void): Promise<T> {
     let retries = 0;
     let waited = false;
+    let reopened = false;
     for (;;) {
       const client = await this.ensureClient();
       while (this.active >= this.effectiveLimit()) {
@@ -494,7 +515,14 @@ export class SshConnection implements Connection {
       } catch (e) {
         this.active = Math.max(0, this.active - 1);
         const err = e as Error;
-        if (this.client !== client) throw this.lost();
+        // the client's 'close' may follow the failed open by a tick
+        if (this.client === client && !isOpenRefusal(err)) await new Promise((r) => setImmediate(r));
+        if (this.client !== client) {
+          // The connection went down before anything ran: reconnect, once.
+          if (reopened || this.lostReason === CLOSED_BY_US) throw this.lost();
+          reopened = true;
+          continue;
+        }
         if (!isOpenRefusal(err)) {
           this.wakeIfRoom();
           throw err;
@@ -521,8 +549,9 @@ export class SshConnection implements Connection {
   // ---- exec ----
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const raw = await this.execRaw(command, options);
-    return { rc: raw.rc, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8') };
+    const raw = await this.execRaw(command, { ...options, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES });
+    const cut = truncation(raw.stdout, raw.stderr);
+    return { rc: raw.rc, stdout: raw.stdout.text(), stderr: raw.stderr.text(), ...(cut ? { truncated: cut } : {}) };
   }
 
   private needsBecome(become: BecomeOptions | undefined): BecomeOptions | undefined {
@@ -534,12 +563,17 @@ export class SshConnection implements Connection {
   private async execRaw(command: string, options: ExecOptions = {}): Promise<RawResult> {
     const become = this.needsBecome(options.become);
     const marker = `TSBOOK-BECOME-${randomBytes(8).toString('hex')}`;
+    const execId = randomBytes(8).toString('hex');
     let inner = command;
     if (options.cwd) inner = `cd ${shellQuote(options.cwd)} || exit 1\n${inner}`;
     if (options.env) {
       const exports = Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
       if (exports) inner = `${exports}\n${inner}`;
     }
+    // Every process the command starts inherits this variable, also one that leaves the process
+    // group and session (setsid, double fork): a kill finds those through /proc/PID/environ.
+    // It is set after become, which resets the environment.
+    inner = `export ${EXEC_ID_VAR}=${execId}\n${inner}`;
     let body = inner;
     if (become) body = becomeWrap(`echo ${marker} >&2\n${inner}`, become).command;
     // The first stderr line is the shell's PID and process group (sshd starts each session with
@@ -556,8 +590,9 @@ export class SshConnection implements Connection {
       }),
     );
     return new Promise<RawResult>((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      // Unbounded unless asked (get() reads whole files through here).
+      const out = new CappedCollector(options.maxOutputBytes ?? Number.POSITIVE_INFINITY);
+      const err = new CappedCollector(options.maxOutputBytes ?? Number.POSITIVE_INFINITY);
       let pre = Buffer.alloc(0);
       let pid: number | undefined;
       let pgid: number | undefined;
@@ -640,27 +675,31 @@ export class SshConnection implements Connection {
           reject(new ExecTimeoutError(options.timeout ?? 0));
           return;
         }
-        if (exitCode === undefined && exitSignal === undefined && !aborted && this.client === undefined) {
+        // sshd always reports how the command ended before closing its channel: a channel that closes
+        // without that (and that we did not kill) went down with the connection, even when the
+        // client's own 'close' has not been seen yet.
+        if (exitCode === undefined && exitSignal === undefined && !aborted) {
           reject(this.lost());
           return;
         }
         // become failed before the marker: what sudo printed is the error.
         if (!preambleDone && pre.length > 0) emitErr(pre);
         const rc = exitCode ?? (aborted ? 128 + 9 : signalRc(exitSignal));
-        resolve({ rc, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+        resolve({ rc, stdout: out, stderr: err });
       };
 
-      let killing = false;
-      const kill = async () => {
-        if (killing) return;
-        killing = true;
+      // Once a kill has started, the exec settles only after it is done, so that the caller (a task
+      // that timed out or was cancelled) never reports while the remote processes still run.
+      let killDone: Promise<void> | undefined;
+      const kill = (): Promise<void> => (killDone ??= killTree());
+      const killTree = async () => {
         // 1. A "signal" channel request: sshd answers it with killpg(session leader, SIGKILL).
         sendSignal(channel, 'KILL');
         // 2. A second exec (as the become user when there is one) kills the group and every
         //    descendant, including processes another user owns or that left the group.
         if (pid !== undefined && Number.isInteger(pid) && pid > 1 && this.client !== undefined) {
           const giveUp = new Promise<void>((r) => setTimeout(r, 10_000).unref());
-          await Promise.race([this.execRaw(killTreeScript(pid, pgid), { become: options.become }).catch(() => undefined), giveUp]);
+          await Promise.race([this.execRaw(killTreeScript(pid, pgid, execId), { become: options.become }).catch(() => undefined), giveUp]);
         }
         // 3. Do not wait for a channel that never closes.
         setTimeout(() => {
@@ -682,7 +721,8 @@ export class SshConnection implements Connection {
 
       channel.on('close', () => {
         this.release();
-        finish();
+        if (killDone) void killDone.then(finish);
+        else finish();
       });
     });
   }
@@ -796,8 +836,8 @@ export class SshConnection implements Connection {
     let data: Buffer;
     if (this.needsBecome(options.become)) {
       const r = await this.execRaw(`cat -- ${shellQuote(remotePath)}`, { become: options.become });
-      if (r.rc !== 0) throw new Error(`cannot read ${remotePath}: ${r.stderr.toString('utf8').trim() || `rc=${r.rc}`}`);
-      data = r.stdout;
+      if (r.rc !== 0) throw new Error(`cannot read ${remotePath}: ${r.stderr.text().trim() || `rc=${r.rc}`}`);
+      data = r.stdout.bytes();
     } else {
       data = await this.withSftp(
         (sftp) =>
@@ -820,7 +860,7 @@ export class SshConnection implements Connection {
     this.sftpSession = undefined;
     this.active = 0;
     this.limit = Number.POSITIVE_INFINITY;
-    this.lostReason = 'connection closed by tsbook';
+    this.lostReason = CLOSED_BY_US;
     for (const w of this.waiters.splice(0)) w();
     if (client) {
       await new Promise<void>((resolve) => {
@@ -862,14 +902,24 @@ function sendSignal(channel: ClientChannel, name: string): void {
  */
 const PID_PREAMBLE = 'pg=$$; [ -r /proc/$$/stat ] && read -r _ _ _ _ pg _ < /proc/$$/stat; echo "$$ $pg" >&2';
 
-/** A sh script that SIGKILLs the process group `pgid` and every descendant of `pid`. */
-export function killTreeScript(pid: number, pgid?: number): string {
+/** The environment variable that marks every process of one exec (see execRaw). */
+export const EXEC_ID_VAR = 'TSBOOK_EXEC_ID';
+
+/**
+ * A sh script that SIGKILLs the process group `pgid`, every descendant of `pid` and, given the exec's
+ * id, every process whose initial environment carries it (GNU or busybox grep; silently skipped elsewhere).
+ */
+export function killTreeScript(pid: number, pgid?: number, execId?: string): string {
+  const tagged = execId === undefined || !/^[0-9a-f]+$/.test(execId)
+    ? []
+    : [`for f in $(grep -l -z -x ${EXEC_ID_VAR}=${execId} /proc/[0-9]*/environ 2>/dev/null); do p=\${f#/proc/}; kill -KILL \${p%/environ} 2>/dev/null; done`];
   const awk = `{ par[$1] = $2 } END { for (p in par) { q = p; n = 0; while (q != "" && q > 1 && n < 200) { if (q == r) { print p; break } q = par[q]; n++ } } }`;
   const group = pgid !== undefined && Number.isInteger(pgid) && pgid > 1 ? pgid : pid;
   // No `--` after -KILL: dash's kill builtin does not accept it.
   return [
     `tree=$(ps -e -o pid= -o ppid= 2>/dev/null | awk -v r=${pid} ${shellQuote(awk)})`,
     `kill -KILL -${group} ${pid} $tree 2>/dev/null`,
+    ...tagged,
     'exit 0',
   ].join('\n');
 }

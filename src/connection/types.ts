@@ -1,7 +1,11 @@
+import type { OutputTruncation } from './output-cap.js';
+
 export interface ExecResult {
   readonly rc: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Set when a stream was longer than `maxOutputBytes`: how many bytes it really had. */
+  readonly truncated?: OutputTruncation;
 }
 
 export interface BecomeOptions {
@@ -21,6 +25,8 @@ export interface ExecOptions {
   readonly timeout?: number;
   readonly signal?: AbortSignal;
   readonly onStdout?: (chunk: Buffer) => void;
+  /** Bytes of stdout and of stderr kept in the result (default DEFAULT_MAX_OUTPUT_BYTES, 10 MiB); the rest is dropped. */
+  readonly maxOutputBytes?: number;
   readonly onStderr?: (chunk: Buffer) => void;
 }
 
@@ -40,6 +46,8 @@ export type PutSource = { readonly content: string | Buffer } | { readonly local
  */
 export interface Connection {
   readonly host: string;
+  /** The plugin ('local', 'ssh'); modules that must not act on the controller (reboot) check it. */
+  readonly transport?: 'local' | 'ssh';
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   put(source: PutSource, remotePath: string, options?: PutOptions): Promise<void>;
   /** Reads a remote file. With `localPath`, also writes it there. */

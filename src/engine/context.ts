@@ -156,6 +156,16 @@ export class EngineModuleContext implements ModuleContext {
     return { defined: true, value: this.baseTemplar().template(found.value) };
   }
 
+  async transport(): Promise<string | undefined> {
+    return (await this.input.connection()).transport;
+  }
+
+  /** Closes the shared connection: every Connection reopens itself on its next command. */
+  async reconnect(): Promise<void> {
+    const conn = await this.input.connection();
+    await conn.close();
+  }
+
   progress(message: string): void {
     this.input.onProgress(message);
   }

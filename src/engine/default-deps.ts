@@ -7,10 +7,10 @@ import type { EngineDeps } from './deps.js';
 import type { VaultText } from '../model/values.js';
 
 /** The real loader, inventory, templating and module registry. */
-export function defaultDeps(options: { decryptVault?: (value: VaultText) => string } = {}): EngineDeps {
-  const decryptVault = options.decryptVault;
+export function defaultDeps(options: { decryptVault?: (value: VaultText) => string; onSecret?: (value: string) => void } = {}): EngineDeps {
+  const { decryptVault, onSecret } = options;
   return {
-    newTemplar: (vars, source) => new Templar(vars, { source, decryptVault }),
+    newTemplar: (vars, source) => new Templar(vars, { source, decryptVault, onSecret }),
     omitPlaceholder: OMIT_PLACEHOLDER,
     inventoryVarsFor: (inv, host) => inventoryVarsFor(inv, host),
     groupNamesOf: (inv, host) => groupNamesOf(inv, host),

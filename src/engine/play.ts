@@ -32,6 +32,8 @@ export interface PlayOptions {
   readonly step?: (task: TaskInfo) => Promise<'yes' | 'no' | 'continue'>;
   readonly forceHandlers: boolean;
   readonly signal: AbortSignal;
+  /** Cancels tasks in flight (see RunOptions.cancelSignal). */
+  readonly cancel: AbortSignal;
   connect(host: string, vars: Readonly<Record<string, unknown>>): Connection;
 }
 
@@ -139,6 +141,7 @@ export class PlayRunner implements TaskEnv {
   readonly settings: EngineSettings;
   readonly playbookDir: string;
   readonly signal: AbortSignal;
+  readonly cancel: AbortSignal;
   private readonly roles: RoleContext[] = [];
   /** Defaults and vars of every role in the play: play-wide (public include_role adds to them). */
   private roleDefaults: VarsObject;
@@ -183,6 +186,7 @@ export class PlayRunner implements TaskEnv {
     this.playbookDir = play.baseDir;
     this.playbookDirAbs = resolve(play.baseDir);
     this.signal = options.signal;
+    this.cancel = options.cancel;
     this.stepping = options.step !== undefined;
     const seen = new Set<RoleContext>();
     collectRoles(play.roles, this.roles, seen);

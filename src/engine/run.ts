@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createConnection } from '../connection/factory.js';
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import { liveSecrets, type Redactor } from '../events/redact.js';
@@ -41,7 +42,14 @@ export interface RunOptions {
   readonly connect?: (host: string, vars: Readonly<Record<string, unknown>>) => Connection;
   /** Module lookup. Default: the registry's findModule. */
   readonly modules?: (name: string) => Module | undefined;
+  /**
+   * Stops the run: no new task (or loop item) starts, handlers and later plays are skipped, and the
+   * recap of what ran is still reported (exit code 99). Tasks in flight are cancelled (their remote
+   * processes killed) when `cancelSignal` aborts, or at once when there is no `cancelSignal`.
+   */
   readonly signal?: AbortSignal;
+  /** Cancels tasks in flight: modules see their signal abort and remote process groups are killed. Implies `signal`. */
+  readonly cancelSignal?: AbortSignal;
   /** Decrypts inline `!vault` values when they are used (see src/load/vault.ts VaultKeyring). */
   readonly decryptVault?: (value: VaultText) => string;
   /**
@@ -69,15 +77,17 @@ export interface RunResult {
  */
 export async function runPlaybook(options: RunOptions): Promise<RunResult> {
   const decrypt = options.decryptVault;
-  if (!decrypt) return runPlaybookWith(options, defaultDeps());
-  // every inline vault plaintext the run decrypts is a secret
+  // every inline vault plaintext the run decrypts, and every generated password, is a secret
   const plaintexts = new Set<string>();
-  const decryptVault = (value: VaultText): string => {
-    const plaintext = decrypt(value);
-    plaintexts.add(plaintext);
-    return plaintext;
-  };
-  return runPlaybookWith({ ...options, secrets: liveSecrets(options.secrets, plaintexts) }, defaultDeps({ decryptVault }));
+  const onSecret = (value: string): void => void plaintexts.add(value);
+  const decryptVault = decrypt
+    ? (value: VaultText): string => {
+        const plaintext = decrypt(value);
+        plaintexts.add(plaintext);
+        return plaintext;
+      }
+    : undefined;
+  return runPlaybookWith({ ...options, secrets: liveSecrets(options.secrets, plaintexts) }, defaultDeps({ decryptVault, onSecret }));
 }
 
 /** Variables whose values are connection or become passwords. */
@@ -98,6 +108,7 @@ function watchBecome(conn: Connection, redactor: Redactor): Connection {
   const note = (become: BecomeOptions | undefined) => redactor.add(become?.password);
   return {
     host: conn.host,
+    transport: conn.transport,
     exec: (command, options) => {
       note(options?.become);
       return conn.exec(command, options);
@@ -129,7 +140,11 @@ function seedSecrets(redactor: Redactor, options: RunOptions): void {
 /** runPlaybook with explicit dependencies (tests replace the templar, loader or modules). */
 export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps): Promise<RunResult> {
   const deps: EngineDeps = options.modules ? { ...baseDeps, findModule: options.modules } : baseDeps;
-  const signal = options.signal ?? new AbortController().signal;
+  // the run's own signals: every task in flight listens to them (forks may be well above 10)
+  const given = options.signal ?? new AbortController().signal;
+  const cancel = AbortSignal.any([options.cancelSignal ?? given]);
+  const signal = AbortSignal.any(options.cancelSignal ? [given, options.cancelSignal] : [given]);
+  setMaxListeners(0, cancel, signal);
   const run = new RunState(new RuntimeInventory(options.inventory), options.onEvent, options.startAtTask);
   seedSecrets(run.redactor, options);
   const open =
@@ -176,6 +191,7 @@ export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps)
           step: options.step,
           forceHandlers: options.forceHandlers ?? false,
           signal,
+          cancel,
           connect,
         });
         const outcome = await runner.runPlay();
@@ -195,8 +211,9 @@ export async function runPlaybookWith(options: RunOptions, baseDeps: EngineDeps)
   }
   const stats: Record<string, HostStats> = {};
   for (const [host, s] of run.stats) stats[host] = { ...s };
-  if (signal.aborted) return { stats, exitCode: 99 };
+  // an interrupted run still reports what ran (ansible-playbook exits 99 without a recap)
   run.emit({ event: 'recap', hosts: stats });
+  if (signal.aborted) return { stats, exitCode: 99 };
   const exitCode = run.unreachable.size > 0 ? 4 : run.failed.size > 0 ? 2 : 0;
   return { stats, exitCode };
 }

@@ -32,7 +32,10 @@ export interface TaskEnv {
   readonly settings: EngineSettings;
   readonly deps: EngineDeps;
   readonly playbookDir: string;
+  /** Stops the run: no new task starts (tasks in flight carry on until `cancel`). */
   readonly signal: AbortSignal;
+  /** Cancels tasks in flight: the module's signal aborts, remote process groups are killed. */
+  readonly cancel: AbortSignal;
   /** All variables of `host` for `task` in `scope` (untemplated; magic vars included). */
   taskVars(host: string, task: Task, scope: Scope): VarsObject;
   /** The variables hostvars shows for `host` (used for a delegate's connection variables). */
@@ -87,6 +90,24 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
     signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** How long a timed-out or cancelled module gets to kill its remote processes and return. */
+const KILL_GRACE_MS = 15_000;
+
+/** The message of a task cancelled by an interrupt (Ctrl-C, SIGTERM). */
+export const INTERRUPTED_MSG = 'Interrupted: the task was cancelled and its remote processes were killed';
+
+/** Waits for `p` to settle, at most `ms`. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    p.then(done, done);
   });
 }
 
@@ -311,8 +332,13 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
   let result: AttemptOutcome | undefined;
   for (let attempt = 1; attempt <= retries; attempt++) {
     const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    env.signal.addEventListener('abort', onAbort, { once: true });
+    let cancelled = false;
+    const onAbort = () => {
+      cancelled = true;
+      controller.abort();
+    };
+    if (env.cancel.aborted) onAbort();
+    else env.cancel.addEventListener('abort', onAbort, { once: true });
     const ctx2 = new EngineModuleContext({
       host,
       check,
@@ -348,8 +374,11 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
           : running;
       const outcome = await raced;
       if (outcome === 'timeout') {
+        // the module's remote processes are killed before the task reports (and the next one starts)
         controller.abort();
+        await settleWithin(running, KILL_GRACE_MS);
         dict = { failed: true, msg: `The ${action} action failed to execute in the expected time frame (${timeout}) and was terminated` };
+        error = { message: `timed out after ${timeout}s`, source: task.source };
       } else {
         dict = moduleResultDict(outcome);
         diff = outcome.diff;
@@ -364,8 +393,10 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
       else dict = { failed: true, msg: `Unexpected failure during module execution: ${errorMessage(err)}`, stdout: '' };
     } finally {
       if (timer) clearTimeout(timer);
-      env.signal.removeEventListener('abort', onAbort);
+      env.cancel.removeEventListener('abort', onAbort);
     }
+    // a module killed by the interrupt fails with rc 137 or similar: say why
+    if (cancelled && (isFailed(dict) || (typeof dict.rc === 'number' && dict.rc !== 0))) dict = { ...dict, failed: true, msg: INTERRUPTED_MSG };
     if (dict.unreachable) return { dict, commands: ctx2.commands, updates: [] };
 
     const updates = factUpdates(task, args, dict, delegateTo, templar);
@@ -387,8 +418,8 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
         finished.dict._ansible_retry = true;
         finished.dict.retries = retries;
         env.retry(host, attempt, retries - attempt, eventResult({ host, dict: finished.dict, noLog: noLogKeyword(task, scope, templar), secrets: mod.secrets ?? [], durationMs: 0 }));
-        await sleep(delay * 1000, env.signal);
-        if (env.signal.aborted) return finished;
+        await sleep(delay * 1000, env.cancel);
+        if (env.cancel.aborted) return finished;
         delete finished.dict._ansible_retry;
         delete finished.dict.retries;
       } else {
@@ -564,8 +595,8 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
       const results: VarsObject[] = [];
       const overlay: VarsObject = {};
       for (let i = 0; i < items.length; i++) {
-        if (env.signal.aborted) break;
-        if (i > 0 && settings.pause > 0) await sleep(settings.pause * 1000, env.signal);
+        if (env.cancel.aborted) break;
+        if (i > 0 && settings.pause > 0) await sleep(settings.pause * 1000, env.cancel);
         const itemVars = { ...vars, ...overlay, ...loopIterationVars(settings, items, i) };
         const itemTemplar = env.deps.newTemplar(itemVars, task.source);
         const outcome = await executeOnce(env, task, scope, host, { vars: itemVars, templar: itemTemplar }, undefined);

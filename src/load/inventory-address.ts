@@ -91,9 +91,22 @@ function zfill(value: number, width: number): string {
   return sign + s.padStart(width - sign.length, '0');
 }
 
+/**
+ * Hosts one range may expand to. Ansible has no limit (and takes minutes on 100,000); past a few
+ * million names the controller would run out of memory, so tsbook stops with an error instead.
+ */
+export const MAX_RANGE_HOSTS = 100_000;
+
+function tooManyHosts(count?: number): InventorySyntaxError {
+  const size = count === undefined ? ' to' : ` to ${count > 1e15 ? 'more than 10^15' : count.toLocaleString('en-US')} hosts,`;
+  return new InventorySyntaxError(`host range expands${size} more than tsbook's limit of ${MAX_RANGE_HOSTS.toLocaleString('en-US')} hosts`);
+}
+
 /** Python's range(start, stop, step) as a list. */
 function pyRange(start: number, stop: number, step: number): number[] {
   if (step === 0) throw new InventorySyntaxError('range() arg 3 must not be zero');
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  if (count > MAX_RANGE_HOSTS) throw tooManyHosts(count);
   const out: number[] = [];
   if (step > 0) for (let i = start; i < stop; i += step) out.push(i);
   else for (let i = start; i > stop; i += step) out.push(i);
@@ -150,8 +163,9 @@ export function expandHostnameRange(line: string): string[] {
   const hosts: string[] = [];
   for (const item of seq) {
     const name = `${head}${fill(item)}${tail}`;
-    if (name.includes('[')) hosts.push(...expandHostnameRange(name));
+    if (name.includes('[')) for (const h of expandHostnameRange(name)) hosts.push(h);
     else hosts.push(name);
+    if (hosts.length > MAX_RANGE_HOSTS) throw tooManyHosts();
   }
   return hosts;
 }

@@ -4,6 +4,7 @@ import { InternalError, type LoadError } from '../model/errors.js';
 import { UnsafeText, VaultText } from '../model/values.js';
 import type { Module } from '../modules/types.js';
 import { allActionNames, findModule } from '../modules/registry.js';
+import type { LibraryModule } from './config.js';
 import { didYouMean } from './suggest.js';
 import { errorAt, nodeAtPath, type YamlFile } from './yaml.js';
 
@@ -12,6 +13,8 @@ export interface ModuleLookup {
   find(name: string): Module | undefined;
   /** Every name a task may use as its action (for did-you-mean). */
   actionNames(): readonly string[];
+  /** A custom module of an unresolved name in ansible.cfg's `library` paths (tsbook cannot run those). */
+  libraryModule?(name: string): LibraryModule | undefined;
 }
 
 export const registryModules: ModuleLookup = {

@@ -255,7 +255,8 @@ function tokenize(src: string): Tok[] {
       i += name[0].length;
       continue;
     }
-    if ('([{'.includes(ch)) depth++;
+    // CPython's tokenizer stops at 200 open brackets ("too many nested parentheses", a SyntaxError).
+    if ('([{'.includes(ch) && ++depth > 200) fail();
     if (')]}'.includes(ch)) depth = Math.max(0, depth - 1);
     if ('()[]{},:+-'.includes(ch)) {
       toks.push({ t: 'op', v: ch });

@@ -18,7 +18,8 @@ import {
 } from './keywords.js';
 import { ArgsSyntaxError, RAW_CHECK_ACTIONS, checkModuleArgs, isTemplate, parseKv, registryModules, splitArgs, type ModuleLookup } from './module-args.js';
 import { findRoleFile, findRolePath, parseRoleEntry, readRoleMeta, roleIdentity, roleNameFromPath, roleSearchPaths, type RoleEntry } from './roles.js';
-import { didYouMean } from './suggest.js';
+import { libraryModuleError } from './config.js';
+import { closest, didYouMean } from './suggest.js';
 import { errorAtReference, loadVarsFile } from './vars-files.js';
 import { errorAt, readYamlFile, sourceOf, toValue, type YamlFile } from './yaml.js';
 
@@ -208,12 +209,34 @@ function findAction(ctx: TaskLoadContext, map: YAMLMap, pairs: Array<[string, YP
   return action;
 }
 
+const UNRESOLVED_TAIL = ' This often indicates a misspelling, missing collection, or incorrect module path.';
+
+/** `namespace.collection.module` outside ansible.builtin/ansible.legacy, split. */
+function collectionModule(name: string): { readonly collection: string; readonly module: string } | undefined {
+  const parts = name.split('.');
+  if (parts.length < 3 || name.startsWith('ansible.builtin.') || name.startsWith('ansible.legacy.')) return undefined;
+  return { collection: parts.slice(0, -1).join('.'), module: parts[parts.length - 1]! };
+}
+
+/** What tsbook offers of a collection: it ships a few collection modules, never whole collections. */
+function collectionNote(ctx: TaskLoadContext, wanted: { readonly collection: string; readonly module: string }): string {
+  const shipped = ctx.modules.actionNames().filter((n) => collectionModule(n)?.collection === wanted.collection);
+  if (shipped.length === 0) return ` The collection '${wanted.collection}' is not available in tsbook.`;
+  const near = closest(wanted.module, shipped.map((n) => collectionModule(n)!.module));
+  const hint = near === undefined ? '' : ` Did you mean '${wanted.collection}.${near}'?`;
+  return ` The module '${wanted.module}' of the collection '${wanted.collection}' is not available in tsbook (it implements: ${[...new Set(shipped)].sort().join(', ')}).${hint}`;
+}
+
 function unresolved(ctx: TaskLoadContext, at: Node | Pair, name: string): LoadError {
+  const library = ctx.modules.libraryModule?.(name);
+  if (library) return errorAt(ctx.file, at, libraryModuleError(library).message);
+  const fqcn = collectionModule(name);
+  if (fqcn) return errorAt(ctx.file, at, `couldn't resolve module/action '${name}'.${UNRESOLVED_TAIL}${collectionNote(ctx, fqcn)}`);
   const hint = didYouMean(name, ctx.modules.actionNames()) || didYouMean(name, allTaskKeywords(ctx.handler));
   return errorAt(
     ctx.file,
     at,
-    `couldn't resolve module/action '${name}'.${hint || ' This often indicates a misspelling, missing collection, or incorrect module path.'}`,
+    `couldn't resolve module/action '${name}'.${hint || UNRESOLVED_TAIL}`,
   );
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Document, isMap, isSeq, isScalar, isPair, LineCounter, parseDocument, parseAllDocuments, Scalar, type Node, type ScalarTag, type Pair } from 'yaml';
+import { Document, visit, isMap, isSeq, isScalar, isPair, LineCounter, parseDocument, parseAllDocuments, Scalar, type Node, type ScalarTag, type Pair } from 'yaml';
 import { LoadError } from '../model/errors.js';
 import type { Source } from '../model/source.js';
 import { UnsafeText, VaultText } from '../model/values.js';
@@ -110,7 +110,8 @@ function firstYamlError(path: string, text: string | undefined, lineCounter: Lin
   const pos = lineCounter.linePos(err.pos[0]);
   const source = { file: path, line: pos.line, col: pos.col };
   let message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  if (err.code === 'DUPLICATE_KEY') message = `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/, '') || 'map keys must be unique'}`;
+  if (/Maximum call stack size exceeded/.test(message)) message = 'YAML syntax error: the document is nested too deeply to load';
+  else if (err.code === 'DUPLICATE_KEY') message = `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/, '') || 'map keys must be unique'}`;
   else message = `YAML syntax error: ${message}`;
   return new LoadError(message, { source, frame: text === undefined ? undefined : codeFrame(text, source.line, source.col) });
 }
@@ -129,7 +130,28 @@ export function parseYaml(path: string, rawText: string): YamlFile {
     keepSourceTokens: false,
   });
   if (doc.errors.length > 0) throw firstYamlError(path, vaulted ? undefined : text, lineCounter, doc.errors);
+  const unhashable = collectionKey(doc);
+  if (unhashable) {
+    const source = sourceAt({ path, text, doc, lineCounter }, unhashable.range?.[0] ?? 0);
+    const type = isMap(unhashable) ? 'AnsibleMapping' : 'AnsibleSequence';
+    throw new LoadError(`YAML syntax error: found unacceptable key (unhashable type: '${type}')`, { source, frame: vaulted ? undefined : codeFrame(text, source.line, source.col) });
+  }
   return vaulted ? { path, text, doc, lineCounter, vaulted } : { path, text, doc, lineCounter };
+}
+
+/** The first mapping key that is itself a mapping or a list (PyYAML cannot hash it; JS would stringify it). */
+function collectionKey(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Pair: (_key, pair) => {
+      if (isMap(pair.key) || isSeq(pair.key)) {
+        found = pair.key;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** Like parseYaml for files that may hold several documents; only the first is used, as Ansible does for vars. */
@@ -154,7 +176,47 @@ export async function readYamlFile(path: string, reference?: { file?: YamlFile; 
 /** Plain JS value of a node, with YAML 1.1 semantics and the custom tags kept as their classes. */
 export function toValue(file: YamlFile, node: Node | null | undefined): unknown {
   if (node == null) return null;
-  return node.toJS(file.doc, { maxAliasCount: 1000 });
+  try {
+    return node.toJS(file.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package throws a bare ReferenceError for an alias it cannot resolve (`x: *x`, a name
+    // never anchored) and for alias expansion past the limit (billion laughs).
+    if (err instanceof ReferenceError) throw aliasError(file, node, err.message);
+    if (err instanceof Error && /^Merge sources must be/.test(err.message)) throw errorAt(file, mergeKey(node) ?? node, 'expected a mapping or list of mappings for merging');
+    throw err;
+  }
+}
+
+/** Aliases one value may expand (the yaml package's resource-exhaustion guard). */
+export const MAX_ALIAS_COUNT = 1000;
+
+/** The first `<<` merge key inside `node`. */
+function mergeKey(node: Node): Node | undefined {
+  let found: Node | undefined;
+  visit(node, {
+    Pair: (_key, pair) => {
+      if (isScalar(pair.key) && pair.key.value === '<<') {
+        found = pair.key;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function aliasError(file: YamlFile, node: Node, message: string): LoadError {
+  const unresolved = /^Unresolved alias \(the anchor must be set before the alias\): (.*)$/.exec(message);
+  let at: Node = node;
+  visit(node, {
+    Alias: (_key, alias) => {
+      if (unresolved && alias.source !== unresolved[1]) return undefined;
+      at = alias;
+      return visit.BREAK;
+    },
+  });
+  if (unresolved) return errorAt(file, at, `found undefined alias '${unresolved[1]}' (an alias must refer to an anchor defined before it, outside itself)`);
+  return errorAt(file, at, `too many YAML aliases: expanding this value needs more than ${MAX_ALIAS_COUNT} (a "billion laughs" document?)`);
 }
 
 /**

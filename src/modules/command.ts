@@ -2,7 +2,7 @@ import type { ExecOptions } from '../connection/types.js';
 import type { JsonSchema, Module, ModuleContext, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { argBool, argList, argString } from './util/args.js';
-import { outputValues } from './util/lines.js';
+import { outputValues, truncationNotes } from './util/lines.js';
 import { globWord, pathWord, shellJoin, shellQuote, shlexSplit, ShlexError } from './util/quote.js';
 import { pythonDateTime, pythonTimedelta } from './util/time.js';
 
@@ -200,6 +200,8 @@ export async function runCommandModule(args: Args, ctx: ModuleContext, shell: bo
     }
   }
 
+  const cut = truncationNotes(res.truncated);
+  warnings.push(...cut.warnings);
   const stdout = strip ? res.stdout.replace(/[\r\n]+$/, '') : res.stdout;
   const stderr = strip ? res.stderr.replace(/[\r\n]+$/, '') : res.stderr;
   const values: Record<string, unknown> = {
@@ -210,6 +212,7 @@ export async function runCommandModule(args: Args, ctx: ModuleContext, shell: bo
     start: pythonDateTime(start),
     end: pythonDateTime(end),
     delta: pythonTimedelta(end.getTime() - start.getTime()),
+    ...cut.values,
   };
   if (res.rc !== 0) return finish({ ...values, msg: 'non-zero return code' }, true, { failed: true, warnings });
   return finish(values, true, { warnings });

@@ -1,6 +1,6 @@
 import type { Module, ModuleResult } from './types.js';
 import { argString } from './util/args.js';
-import { outputValues } from './util/lines.js';
+import { outputValues, truncationNotes } from './util/lines.js';
 import { shellQuote } from './util/quote.js';
 
 /** The line raw runs: the text as-is, or `<executable> -c '<text>'`. */
@@ -25,9 +25,11 @@ export const rawModule: Module = {
     // Ansible's raw action always skips in check mode, without a message.
     if (ctx.check) return { changed: false, skipped: true, values: {} };
     const text = argString(args, '_raw_params', 'cmd') ?? '';
-    const warnings = Object.keys(ctx.env).length > 0 ? ['raw module does not support the environment keyword'] : undefined;
     const res = await ctx.run(rawCommandLine(text, argString(args, 'executable')), { signal: ctx.signal });
-    const values: Record<string, unknown> = { rc: res.rc, ...outputValues(res.stdout, res.stderr) };
+    const cut = truncationNotes(res.truncated);
+    const notes = [...(Object.keys(ctx.env).length > 0 ? ['raw module does not support the environment keyword'] : []), ...cut.warnings];
+    const warnings = notes.length > 0 ? notes : undefined;
+    const values: Record<string, unknown> = { rc: res.rc, ...outputValues(res.stdout, res.stderr), ...cut.values };
     if (res.rc !== 0) {
       return { changed: true, failed: true, msg: 'non-zero return code', values: { ...values, msg: 'non-zero return code' }, warnings };
     }

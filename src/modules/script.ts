@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Module, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { argString } from './util/args.js';
-import { outputValues } from './util/lines.js';
+import { outputValues, truncationNotes } from './util/lines.js';
 import { shellQuote, shlexSplit, ShlexError } from './util/quote.js';
 
 /** The remote temp directory is made with this command; its stdout is the directory. */
@@ -81,11 +81,14 @@ export const scriptModule: Module = {
       if (chdir) line = `cd ${shellQuote(chdir)} && ${line}`;
       const env = Object.keys(ctx.env).length > 0 ? { env: ctx.env } : {};
       const res = await ctx.run(line, { ...env, signal: ctx.signal });
-      const values: Record<string, unknown> = { rc: res.rc, ...outputValues(res.stdout, res.stderr) };
-      if (res.rc !== 0) return { changed: true, failed: true, msg: 'non-zero return code', values: { ...values, msg: 'non-zero return code' } };
-      return { changed: true, values };
+      const cut = truncationNotes(res.truncated);
+      const values: Record<string, unknown> = { rc: res.rc, ...outputValues(res.stdout, res.stderr), ...cut.values };
+      const warnings = cut.warnings.length > 0 ? cut.warnings : undefined;
+      if (res.rc !== 0) return { changed: true, failed: true, msg: 'non-zero return code', values: { ...values, msg: 'non-zero return code' }, warnings };
+      return { changed: true, values, warnings };
     } finally {
-      await ctx.run(`rm -rf ${shellQuote(tmpdir)}`);
+      // also after an interrupt cancelled the script (ctx.signal aborted): bounded, not cancelled
+      await ctx.run(`rm -rf ${shellQuote(tmpdir)}`, { signal: AbortSignal.timeout(10_000) });
     }
   },
 };

@@ -78,6 +78,13 @@ export interface ModuleContext {
   evaluate(expression: string | boolean, extraVars?: Readonly<Record<string, unknown>>): boolean;
   /** Looks up a variable by (dotted) name, templated; undefined if it is not defined. */
   lookupVar(name: string): { readonly defined: boolean; readonly value?: unknown };
+  /** The connection plugin the task runs over ('local', 'ssh'); undefined when unknown (tests). */
+  transport?(): Promise<string | undefined>;
+  /**
+   * Closes the task's connection; the next command opens a new one. For modules that make the host
+   * drop it (reboot). A no-op where the connection is not the engine's.
+   */
+  reconnect?(): Promise<void>;
   /** Per-host progress for long tasks (e.g. "7/11 Ready"). */
   progress(message: string): void;
   warn(message: string): void;

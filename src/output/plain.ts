@@ -4,6 +4,7 @@ import { formatSource } from '../model/source.js';
 import { pyJson } from '../util/pyjson.js';
 import { dispatch, type EventHandlers, type Writer } from './types.js';
 import { renderDiffs } from './diff.js';
+import { checkSummaryCollector, executedCommands, formatCheckSummary, wouldRunLines } from './plan.js';
 
 export interface PlainOptions {
   readonly color: boolean;
@@ -62,6 +63,41 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
     return typeof label === 'string' ? label : pyJson(label, { sortKeys: true });
   };
   const showVerbose = (task: TaskInfo) => isDebug(task) || options.verbosity > 0;
+  // -vv: the commands a result ran, before its host line; check mode: the ones it would run, after it
+  const ranCommands = (r: TaskResult) => {
+    if (options.verbosity > 1) for (const command of executedCommands(r)) line(c.dim(`<${r.host}> EXEC ${command}`));
+  };
+  const plannedCommands = (r: TaskResult) => {
+    for (const text of wouldRunLines(r)) line(c.cyan(text));
+  };
+  const check = checkSummaryCollector();
+  const renderStatus = (task: TaskInfo, r: TaskResult, looped: boolean): void => {
+    switch (r.status) {
+      case 'ok':
+      case 'changed': {
+        if (looped) return;
+        const text = `${r.status}: [${hostLabel(r)}]${showVerbose(task) ? ` => ${dump(task, r)}` : ''}`;
+        line(r.status === 'changed' ? c.yellow(text) : c.green(text));
+        return;
+      }
+      case 'skipped':
+        line(c.cyan(`skipping: [${r.host}]`));
+        return;
+      case 'failed':
+        if (!looped) {
+          if (options.verbosity > 0 || !r.ignored) line(c.dim(`task path: ${formatSource(task.source)}`));
+          line(c.red(`fatal: [${hostLabel(r)}]: FAILED! => ${dump(task, r)}`));
+        } else {
+          line(c.red(`fatal: [${hostLabel(r)}]: FAILED! => ${dump(task, r)}`));
+        }
+        if (r.ignored) line(c.cyan('...ignoring'));
+        return;
+      case 'unreachable':
+        line(c.redBright(`fatal: [${hostLabel(r)}]: UNREACHABLE! => ${dump(task, r)}`));
+        if (r.ignored) line(c.cyan('...ignoring'));
+        return;
+    }
+  };
 
   const handlers: EventHandlers = {
     run_start: () => undefined,
@@ -76,6 +112,7 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
       const r = e.result;
       if (r.diff && r.diff.length > 0) out.write(renderDiffs(r.diff, c));
       const label = itemLabel(r);
+      ranCommands(r);
       if (r.status === 'skipped') {
         line(c.cyan(`skipping: [${hostLabel(r)}] => (item=${label}) `));
       } else if (r.status === 'failed') {
@@ -87,37 +124,16 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
         const text = `${word}: [${hostLabel(r)}] => (item=${label})${showVerbose(e.task) ? ` => ${dump(e.task, r)}` : ''}`;
         line(word === 'changed' ? c.yellow(text) : c.green(text));
       }
+      plannedCommands(r);
     },
     task_result: (e) => {
       const r = e.result;
       const looped = Array.isArray(r.values.results) && r.item === undefined;
       if (!looped && r.diff && r.diff.length > 0) out.write(renderDiffs(r.diff, c));
       for (const warning of r.warnings ?? []) line(c.magenta(`[WARNING]: ${warning}`));
-      switch (r.status) {
-        case 'ok':
-        case 'changed': {
-          if (looped) return;
-          const text = `${r.status}: [${hostLabel(r)}]${showVerbose(e.task) ? ` => ${dump(e.task, r)}` : ''}`;
-          line(r.status === 'changed' ? c.yellow(text) : c.green(text));
-          return;
-        }
-        case 'skipped':
-          line(c.cyan(`skipping: [${r.host}]`));
-          return;
-        case 'failed':
-          if (!looped) {
-            if (options.verbosity > 0 || !r.ignored) line(c.dim(`task path: ${formatSource(e.task.source)}`));
-            line(c.red(`fatal: [${hostLabel(r)}]: FAILED! => ${dump(e.task, r)}`));
-          } else {
-            line(c.red(`fatal: [${hostLabel(r)}]: FAILED! => ${dump(e.task, r)}`));
-          }
-          if (r.ignored) line(c.cyan('...ignoring'));
-          return;
-        case 'unreachable':
-          line(c.redBright(`fatal: [${hostLabel(r)}]: UNREACHABLE! => ${dump(e.task, r)}`));
-          if (r.ignored) line(c.cyan('...ignoring'));
-          return;
-      }
+      if (!looped) ranCommands(r);
+      renderStatus(e.task, r, looped);
+      if (!looped) plannedCommands(r);
     },
     host_unreachable: () => undefined,
     task_retry: (e) => line(c.red(`FAILED - RETRYING: [${e.host}]: ${taskTitle(e.task)} (${e.retriesLeft} retries left).`)),
@@ -132,9 +148,14 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
       line(banner('PLAY RECAP', columns));
       for (const host of Object.keys(e.hosts).sort()) line(recapLine(host, e.hosts[host]!, c));
       line('');
+      const summary = check.summary();
+      if (summary) for (const text of formatCheckSummary(summary)) line(text);
     },
   };
-  return (event) => dispatch(handlers, event);
+  return (event) => {
+    check.listener(event);
+    dispatch(handlers, event);
+  };
 }
 
 export function recapLine(host: string, s: HostStats, c?: ChalkInstance): string {

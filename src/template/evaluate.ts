@@ -29,6 +29,9 @@ import {
   typeName,
   Undefined,
   UndefinedError,
+  setKey,
+  assignKeys,
+  pyRepr,
 } from './pyvalues.js';
 
 /** What the evaluator needs from its caller: variables, filters, tests, globals. */
@@ -107,6 +110,11 @@ export class LoopContext {
 
 export class Namespace {
   constructor(readonly attrs: Record<string, unknown>) {}
+
+  /** Jinja2's repr, which pyRepr falls back to: `<Namespace {'a': 1}>`. */
+  toString(): string {
+    return `<Namespace ${pyRepr(this.attrs)}>`;
+  }
 }
 
 const LOOP_ATTRS = new Set(['index', 'index0', 'revindex', 'revindex0', 'first', 'last', 'length', 'previtem', 'nextitem', 'depth', 'depth0', 'cycle', 'changed']);
@@ -428,7 +436,7 @@ export class Evaluator implements CallContext {
     if (target.t === 'nsattr') {
       const ns = frame.lookup(target.name);
       if (!(ns instanceof Namespace)) throw new PyError('cannot assign attribute on non-namespace object');
-      ns.attrs[target.attr] = value;
+      setKey(ns.attrs, target.attr, value);
       return;
     }
     const items = pyIter(requireDefined(value));
@@ -482,7 +490,7 @@ export class Evaluator implements CallContext {
         return makeTuple(e.items.map((x) => this.eval(x, frame)));
       case 'dict': {
         const d: Record<string, unknown> = {};
-        for (const [k, v] of e.pairs) d[dictKey(requireDefined(this.eval(k, frame)))] = this.eval(v, frame);
+        for (const [k, v] of e.pairs) setKey(d, dictKey(requireDefined(this.eval(k, frame))), this.eval(v, frame));
         return d;
       }
       case 'getattr':
@@ -551,12 +559,12 @@ export class Evaluator implements CallContext {
   private evalArgs(a: Args, frame: Frame): [unknown[], Record<string, unknown>] {
     const args = a.positional.map((x) => this.eval(x, frame));
     const kwargs: Record<string, unknown> = {};
-    for (const [k, v] of a.keywords) kwargs[k] = this.eval(v, frame);
+    for (const [k, v] of a.keywords) setKey(kwargs, k, this.eval(v, frame));
     if (a.star) args.push(...pyIter(requireDefined(this.eval(a.star, frame))));
     if (a.starstar) {
       const extra = requireDefined(this.eval(a.starstar, frame));
       if (!isMapping(extra)) throw new PyError('argument after ** must be a mapping');
-      Object.assign(kwargs, extra);
+      assignKeys(kwargs, extra as Record<string, unknown>);
     }
     return [args, kwargs];
   }

@@ -37,6 +37,8 @@ import {
   Undefined,
   UndefinedError,
   type PyDict,
+  setKey,
+  assignKeys,
 } from './pyvalues.js';
 
 type Kw = Record<string, unknown>;
@@ -133,27 +135,27 @@ export function mergeHash(x: PyDict, y: PyDict, recursive: boolean, listMerge: s
   if (!isPlainObject(x) || !isPlainObject(y)) throw new PyError(`failed to combine variables, expected dicts but got a '${typeName(x)}' and a '${typeName(y)}'`);
   if (Object.keys(x).length === 0 || pyEquals(x, y)) return { ...y };
   const out: PyDict = { ...x };
-  if (!recursive && listMerge === 'replace') return Object.assign(out, y);
+  if (!recursive && listMerge === 'replace') return assignKeys(out, y);
   for (const key of Object.keys(y)) {
     const yv = y[key];
     if (!Object.prototype.hasOwnProperty.call(out, key)) {
-      out[key] = yv;
+      setKey(out, key, yv);
       continue;
     }
     const xv = out[key];
     if (isPlainObject(xv) && isPlainObject(yv)) {
-      out[key] = recursive ? mergeHash(xv, yv, recursive, listMerge) : yv;
+      setKey(out, key, recursive ? mergeHash(xv, yv, recursive, listMerge) : yv);
       continue;
     }
     if (Array.isArray(xv) && Array.isArray(yv)) {
-      if (listMerge === 'replace') out[key] = yv;
-      else if (listMerge === 'append') out[key] = [...xv, ...yv];
-      else if (listMerge === 'prepend') out[key] = [...yv, ...xv];
-      else if (listMerge === 'append_rp') out[key] = [...xv.filter((z) => !pyContains(yv, z)), ...yv];
-      else if (listMerge === 'prepend_rp') out[key] = [...yv, ...xv.filter((z) => !pyContains(yv, z))];
+      if (listMerge === 'replace') setKey(out, key, yv);
+      else if (listMerge === 'append') setKey(out, key, [...xv, ...yv]);
+      else if (listMerge === 'prepend') setKey(out, key, [...yv, ...xv]);
+      else if (listMerge === 'append_rp') setKey(out, key, [...xv.filter((z) => !pyContains(yv, z)), ...yv]);
+      else if (listMerge === 'prepend_rp') setKey(out, key, [...yv, ...xv.filter((z) => !pyContains(yv, z))]);
       continue;
     }
-    out[key] = yv;
+    setKey(out, key, yv);
   }
   return out;
 }
@@ -760,8 +762,8 @@ export const FILTERS: Record<string, FilterFn> = {
     const out: PyDict = {};
     for (const item of checkDictList(v, 'items2dict')) {
       if (!isPlainObject(item)) throw new PyTypeError(`items2dict requires a list of dictionaries, got ${pyRepr(v)} instead.`);
-      if (!(kn in item) || !(vn in item)) throw new PyTypeError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${pyRepr(v)} instead.`);
-      out[dictKey(item[kn])] = item[vn];
+      if (!Object.prototype.hasOwnProperty.call(item, kn) || !Object.prototype.hasOwnProperty.call(item, vn)) throw new PyTypeError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${pyRepr(v)} instead.`);
+      setKey(out, dictKey(item[kn]), item[vn]);
     }
     return out;
   },
@@ -883,7 +885,7 @@ export const FILTERS: Record<string, FilterFn> = {
     const out: PyDict = {};
     for (const pair of list(v)) {
       const p = list(pair);
-      out[dictKey(p[0])] = p[1];
+      setKey(out, dictKey(p[0]), p[1]);
     }
     return out;
   },

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { passwordLookup } from './lookup-password.js';
 import { isPlainObject, makeTuple, MISSING, PyError, pyStr, truthy, UndefinedError, Undefined } from './pyvalues.js';
 
 export interface LookupContext {
@@ -11,6 +12,8 @@ export interface LookupContext {
   readonly searchPaths: readonly string[];
   /** Renders template text with the current variables (lookup('template')). */
   renderText?(text: string): string;
+  /** Told each secret a lookup generates (lookup('password')), so the run redacts it like a vault value. */
+  addSecret?(value: string): void;
 }
 
 /** A lookup gets its terms (already templated) and keyword options, and returns a list. */
@@ -220,6 +223,12 @@ export const LOOKUPS: Record<string, LookupFn> = {
         throw new UndefinedError(new Undefined(name, MISSING, `No variable found with this name: ${name}`));
       }
       return v;
+    }),
+  password: (terms, kwargs, ctx) =>
+    terms.map((t) => {
+      const value = passwordLookup(pyStr(t), kwargs, basedirOf(ctx));
+      ctx.addSecret?.(value);
+      return value;
     }),
   items: (terms) => flattenOnce(terms),
   list: (terms) => [...terms],

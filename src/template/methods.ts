@@ -12,6 +12,8 @@ import {
   pyStr,
   typeName,
   type PyDict,
+  assignKeys,
+  setKey,
 } from './pyvalues.js';
 
 function str(v: unknown, what = 'argument'): string {
@@ -252,14 +254,14 @@ const DICT_METHODS: Record<string, (d: PyDict, a: unknown[], k: Record<string, u
   update: (d, a, k) => {
     if (a[0] !== undefined) {
       if (!isPlainObject(a[0])) throw new PyError('dict.update needs a mapping');
-      Object.assign(d, a[0]);
+      assignKeys(d, a[0]);
     }
-    Object.assign(d, k);
+    assignKeys(d, k);
     return null;
   },
   setdefault: (d, a) => {
     const key = dictKey(a[0]);
-    if (!Object.prototype.hasOwnProperty.call(d, key)) d[key] = a[1] === undefined ? null : a[1];
+    if (!Object.prototype.hasOwnProperty.call(d, key)) setKey(d, key, a[1] === undefined ? null : a[1]);
     return d[key];
   },
   pop: (d, a) => {

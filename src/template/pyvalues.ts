@@ -79,6 +79,22 @@ export function isPlainObject(v: unknown): v is PyDict {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * `obj[key] = value` as Python's `d[key] = value`: a key named `__proto__` becomes an ordinary own
+ * entry instead of replacing the object's prototype (which would lose the key and turn the dict
+ * into something that is no longer a plain object).
+ */
+export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** `Object.assign(target, source)` with setKey's handling of `__proto__` (Python's dict.update). */
+export function assignKeys(target: Record<string, unknown>, source: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  for (const key of Object.keys(source)) setKey(target, key, source[key]);
+  return target;
+}
+
 export function isOpaque(v: unknown): boolean {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && (v as { [OPAQUE]?: unknown })[OPAQUE] === true;
 }

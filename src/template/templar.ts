@@ -28,6 +28,8 @@ import {
   UndefinedError,
   num,
   makeTuple,
+  setKey,
+  assignKeys,
 } from './pyvalues.js';
 import { TESTS } from './tests.js';
 
@@ -41,6 +43,8 @@ export interface TemplarOptions {
   searchPaths?: readonly string[];
   /** Decrypts `!vault` values when they are used (the vault helper provides it). */
   decryptVault?: (value: VaultText) => string;
+  /** Told each secret a lookup generates (lookup('password')); the engine redacts them. */
+  onSecret?: (value: string) => void;
 }
 
 /** An undefined variable or attribute was used. */
@@ -150,7 +154,7 @@ export function exportValue(v: unknown): unknown {
       const x = v[k];
       const y = exportValue(x);
       if (y !== x && out === undefined) out = { ...v };
-      if (out !== undefined) out[k] = y;
+      if (out !== undefined) setKey(out, k, y);
     }
     return out ?? v;
   }
@@ -330,7 +334,12 @@ export class Templar {
   }
 
   private lookupContext(): LookupContext {
-    return { resolveVar: (name) => this.resolve(name), searchPaths: this.options.searchPaths ?? [], renderText: (text) => this.renderText(text) };
+    return {
+      resolveVar: (name) => this.resolve(name),
+      searchPaths: this.options.searchPaths ?? [],
+      renderText: (text) => this.renderText(text),
+      addSecret: this.options.onSecret,
+    };
   }
 
   /**
@@ -390,10 +399,10 @@ export class Templar {
       dict: new PyCallable('dict', (args, kwargs) => {
         const out: Record<string, unknown> = {};
         if (args[0] !== undefined) {
-          if (isPlainObject(args[0])) Object.assign(out, args[0]);
-          else for (const pair of args[0] as unknown[]) out[pyStr((pair as unknown[])[0])] = (pair as unknown[])[1];
+          if (isPlainObject(args[0])) assignKeys(out, args[0]);
+          else for (const pair of args[0] as unknown[]) setKey(out, pyStr((pair as unknown[])[0]), (pair as unknown[])[1]);
         }
-        return Object.assign(out, kwargs);
+        return assignKeys(out, kwargs);
       }),
       namespace: new PyCallable('namespace', (args, kwargs) => new Namespace({ ...(isPlainObject(args[0]) ? args[0] : {}), ...kwargs })),
       omit: OMIT_PLACEHOLDER,
@@ -449,7 +458,7 @@ export class Templar {
     if (isPlainObject(value)) {
       if (!containsTemplate(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(value)) out[k] = this.templateValue(value[k]);
+      for (const k of Object.keys(value)) setKey(out, k, this.templateValue(value[k]));
       return out;
     }
     return value;
