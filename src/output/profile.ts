@@ -5,7 +5,7 @@ import type { Writer } from './types.js';
 export interface ProfileOptions {
   /** How many tasks to list (ansible.posix.profile_tasks lists 20; tsbook 10). */
   readonly limit?: number;
-  /** Terminal width; the lines are as wide as Ansible's display (80 columns by default). */
+  /** Ansible's display width: max(79, terminal width - 1). */
   readonly columns?: number;
   readonly now?: () => number;
 }
@@ -98,13 +98,14 @@ export function formatElapsed(ms: number): string {
 }
 
 /** `name ------ 1.23s`: the name padded with '-' and the seconds right-aligned in 9, as profile_tasks. */
-export function profileLine(name: string, ms: number, columns = 80): string {
+export function profileLine(name: string, ms: number, columns = 79): string {
   const time = ` ${(ms / 1000).toFixed(2)}s`;
   return `${`${name} `.padEnd(columns - 9, '-')}${time.padStart(9, '-')}`;
 }
 
-export function formatProfile(report: ProfileReport, columns = 80): string {
-  const lines = ['', `Run time ${formatElapsed(report.totalMs)} `.padEnd(columns, '*'), `${'='.repeat(columns - 1)} `];
+export function formatProfile(report: ProfileReport, columns = 79): string {
+  // profile_tasks's filled(): the text, a space, a filler up to the width, a trailing space
+  const lines = ['', `${`Run time ${formatElapsed(report.totalMs)} `.padEnd(columns, '*')} `, `${'='.repeat(columns)} `];
   for (const t of report.tasks) lines.push(profileLine(t.name, t.elapsedMs, columns));
   if (report.slowestHost) {
     const { host, elapsedMs, tasks } = report.slowestHost;

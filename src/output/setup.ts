@@ -59,7 +59,7 @@ export function createRunOutput(choice: OutputChoice, stream: LiveStream & NodeJ
   const live = !choice.json && wantsLive(choice, stream, env) ? liveRenderer(stream, { color: choice.color, verbosity: choice.verbosity }) : undefined;
   const main: EventListener = choice.json ? jsonRenderer(writer) : live ? live.listener : plainRenderer(writer, { color: choice.color, verbosity: choice.verbosity, columns });
   const showProfile = !choice.json && (choice.profile || choice.verbosity > 0);
-  const profile = showProfile ? profileRenderer(live ? { write: live.write } : writer) : undefined;
+  const profile = showProfile ? profileRenderer(live ? { write: live.write } : writer, { columns: Math.max(79, (columns ?? 0) - 1) }) : undefined;
   const listeners = [file?.listener, main, profile].filter((l): l is EventListener => l !== undefined);
   return {
     listener: (event) => {

@@ -208,6 +208,10 @@ function definedTests(conditional: string): [string, string, string][] {
   return out;
 }
 
+function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+}
+
 export class Templar {
   private readonly layer: VarLayer;
   private readonly cache = new Map<string, unknown>();
@@ -326,8 +330,9 @@ export class Templar {
   private makeEnv(): Environment {
     return {
       resolve: (name) => this.resolve(name),
-      filter: (name): FilterFn | undefined => FILTERS[shortName(name)] ?? (Object.prototype.hasOwnProperty.call(FILTERS, name) ? FILTERS[name] : undefined),
-      test: (name): TestFn | undefined => TESTS[shortName(name)] ?? (Object.prototype.hasOwnProperty.call(TESTS, name) ? TESTS[name] : undefined),
+      // Own keys only: `x | constructor` must not find Object.prototype.constructor.
+      filter: (name): FilterFn | undefined => ownEntry(FILTERS, shortName(name)) ?? ownEntry(FILTERS, name),
+      test: (name): TestFn | undefined => ownEntry(TESTS, shortName(name)) ?? ownEntry(TESTS, name),
       global: (name) => (Object.prototype.hasOwnProperty.call(this.globals, name) ? this.globals[name] : undefined),
       concat: evalConcat,
     };

@@ -149,10 +149,11 @@ describe('cron on a host', () => {
     const roots = { ansible: join(dir, 'a'), tsbook: join(dir, 't') };
     const paths = { ansible: await fakeCrontab(roots.ansible), tsbook: await fakeCrontab(roots.tsbook) };
     for (const root of Object.values(roots)) await mkdir(join(root, 'cron.d'));
-    const oracle = await runAnsibleTasks(tasks(roots.ansible).map((t) => ({ cron: t })), {
+    const pending = runAnsibleTasks(tasks(roots.ansible).map((t) => ({ cron: t })), {
       diff: true,
       env: { PATH: `${paths.ansible}:${process.env.PATH}` },
     });
+    void pending.catch(() => undefined);
     const savedPath = process.env.PATH;
     process.env.PATH = `${paths.tsbook}:${savedPath}`;
     const mine: ModuleResult[] = [];
@@ -161,9 +162,10 @@ describe('cron on a host', () => {
     } finally {
       process.env.PATH = savedPath;
     }
+    const oracle = await pending;
     const swap = (v: unknown) => JSON.parse(JSON.stringify(v ?? null).split(roots.ansible).join(roots.tsbook)) as unknown;
     expect(mine.map(summary)).toEqual(oracle.map((o) => swap(summary(o))));
     const user = (await localContext().probe('id -un')).stdout.trim();
     expect(await readFile(join(roots.tsbook, 'spool', user), 'utf8')).toBe(await readFile(join(roots.ansible, 'spool', user), 'utf8'));
-  });
+  }, 240_000);
 });

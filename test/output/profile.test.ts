@@ -4,9 +4,9 @@ import { formatElapsed, formatProfile, profileCollector, profileLine, profileRen
 import { result, task } from './live-support.js';
 
 describe('--profile (ansible.posix.profile_tasks format)', () => {
-  it('formats lines like profile_tasks: 80 columns, name padded with dashes, seconds right-aligned', () => {
+  it('formats lines like profile_tasks: 79 columns, name padded with dashes, seconds right-aligned', () => {
     expect(profileLine('Run a command', 4016)).toBe('Run a command ----------------------------------------------------------- 4.02s');
-    expect(profileLine('Run a command', 4016)).toHaveLength(80);
+    expect(profileLine('Run a command', 4016)).toHaveLength(79);
     expect(profileLine('x', 123_456)).toMatch(/^x -+ 123\.46s$/);
     expect(formatElapsed(7328)).toBe('0:00:07.328');
     expect(formatElapsed(3_725_001)).toBe('1:02:05.001');
@@ -42,7 +42,7 @@ describe('--profile (ansible.posix.profile_tasks format)', () => {
 
     const text = formatProfile(report);
     const lines = text.split('\n');
-    expect(lines[1]).toBe(`Run time 0:00:01.400 ${'*'.repeat(59)}`);
+    expect(lines[1]).toBe(`Run time 0:00:01.400 ${'*'.repeat(58)} `);
     expect(lines[2]).toBe(`${'='.repeat(79)} `);
     expect(lines[3]).toBe(profileLine('task 0', 150));
     expect(lines[13]).toBe(profileLine('Slowest host: b (12 task results)', 306));

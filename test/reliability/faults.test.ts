@@ -50,13 +50,13 @@ describe.skipIf(!support.available)('a host that dies', () => {
     - name: warm up
       command: echo up
     - name: long
-      command: sleep 4.71{{ inventory_hostname[-1] }}
+      command: sleep 2.71{{ inventory_hostname[-1] }}
     - name: after
       command: echo after
 `);
       const run = runEngine(playbook, fleetInventory('die.ini', f));
       // host2's sleep runs: now its sshd and sessions are killed
-      await waitFor('the sleep on host2', () => remoteProcesses(f, 'host2', /^sleep 4\.712$/).length > 0);
+      await waitFor('the sleep on host2', () => remoteProcesses(f, 'host2', /^sleep 2\.712$/).length > 0);
       killHost(f, 'host2');
       const r = await run;
       expect(r.exitCode).toBe(4);
@@ -66,7 +66,9 @@ describe.skipIf(!support.available)('a host that dies', () => {
         host3: expect.objectContaining({ ok: 3, changed: 3, unreachable: 0, failed: 0 }),
       });
       const lost = r.results('host2').find((x) => x.status === 'unreachable');
-      expect(lost?.msg).toMatch(new RegExp(`^ssh: connection to ${f.user}@${f.host('host2').address.replace(/\./g, '\\.')}:22 lost: `));
+      const h2 = f.host('host2');
+      // a FIN ("connection closed") as a rule; an RST if the kernel had unread data
+      expect([`ssh: connection to ${f.user}@${h2.address}:${h2.port} lost: connection closed`, `ssh: connection to ${f.user}@${h2.address}:${h2.port} lost: read ECONNRESET`]).toContain(lost?.msg);
       const unreachable = r.events.filter((e) => e.event === 'host_unreachable');
       expect(unreachable.map((e) => e.event === 'host_unreachable' && [e.host, e.task.name])).toEqual([['host2', 'long']]);
       // host2 never ran "after"
@@ -158,8 +160,11 @@ describe.skipIf(!support.available)('a connection that drops between tasks', () 
       // pause runs once, on the first host (host1)
       expect(r.recap?.host2).toMatchObject({ ok: 3, changed: 3, unreachable: 0, failed: 0 });
       const fatal = r.results('host1').find((x) => x.status === 'unreachable');
-      const address = f.host('host1').address.replace(/\./g, '\\.');
-      expect(fatal?.msg).toMatch(new RegExp(`^ssh: connection to ${f.user}@${address}:22 was lost \\(.*\\) and reconnecting failed: connection to ${address}:22 refused$`));
+      const h1 = f.host('host1');
+      const endpoint = `${h1.address}:${h1.port}`;
+      expect(fatal?.msg).toMatch(/^ssh: connection to \S+ was lost \((connection closed|read ECONNRESET)\) and reconnecting failed: connection to \S+ refused$/);
+      expect(fatal?.msg).toContain(`connection to ${f.user}@${endpoint} was lost`);
+      expect(fatal?.msg).toContain(`reconnecting failed: connection to ${endpoint} refused`);
     } finally {
       await f.stop();
     }
@@ -191,7 +196,7 @@ describe.skipIf(!support.available)('the task timeout keyword', () => {
         if (e.event === 'task_result' && e.result.host === 'host1') seen[e.task.name] = remoteProcesses(fleet, 'host1', /^sleep 36(1[7-9]|20)$/);
       },
     });
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - started).toBeLessThan(25_000);
     expect(r.exitCode).toBe(0);
     for (const h of fleet.hosts) {
       const results = r.results(h.name);
@@ -238,7 +243,7 @@ describe.skipIf(!support.available)('hosts that never answer', () => {
     const elapsed = Date.now() - started;
     expect(r.exitCode).toBe(4);
     expect(elapsed).toBeGreaterThanOrEqual(1900);
-    expect(elapsed).toBeLessThan(8000);
+    expect(elapsed).toBeLessThan(12_000);
     for (const h of fleet.hosts) expect(r.recap?.[h.name]).toMatchObject({ ok: 3, changed: 2, unreachable: 0 });
     expect(r.recap?.mute).toMatchObject({ ok: 0, unreachable: 1 });
     expect(r.results('mute')[0]?.msg).toBe(`ssh: 127.0.0.1:${silentPort} accepted the connection but sent no SSH greeting within 2s`);
@@ -267,20 +272,22 @@ describe.skipIf(!support.available)('hosts that never answer', () => {
       const doneAt = new Map<string, number>();
       const started = Date.now();
       const r = await runEngine(playbook, inv, {
-        connectionTimeout: 3,
+        connectionTimeout: 4,
         onEvent: (e) => {
           if (e.event === 'task_result') doneAt.set(e.result.host, Date.now() - started);
         },
       });
       expect(r.exitCode).toBe(4);
+      // the reachable hosts are done before either silent host's connection timeout runs out
+      const firstSilent = Math.min(doneAt.get('mute')!, doneAt.get('hole')!);
       for (const h of fleet.hosts) {
         expect(r.recap?.[h.name]).toMatchObject({ ok: 3, changed: 2, unreachable: 0 });
-        expect(doneAt.get(h.name)).toBeLessThan(2500);
+        expect(doneAt.get(h.name)).toBeLessThan(firstSilent);
       }
       expect(r.recap?.mute).toMatchObject({ unreachable: 1 });
       expect(r.recap?.hole).toMatchObject({ unreachable: 1 });
-      expect(r.results('hole')[0]?.msg).toBe(`ssh: connection to 127.0.0.1:${holePort} timed out after 3s`);
-      expect(doneAt.get('hole')).toBeGreaterThanOrEqual(2900);
+      expect(r.results('hole')[0]?.msg).toBe(`ssh: connection to 127.0.0.1:${holePort} timed out after 4s`);
+      expect(firstSilent).toBeGreaterThanOrEqual(3900);
     } finally {
       py.kill('SIGKILL');
     }

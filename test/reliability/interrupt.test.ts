@@ -72,7 +72,7 @@ describe.skipIf(!support.available)('interrupting tsbook run', () => {
     const info = `${cli.stdout()}\n--- stderr ---\n${cli.stderr()}`;
     expect(rc, info).toBe(99);
     expect(took, info).toBeGreaterThanOrEqual(900);
-    expect(took, info).toBeLessThan(8000);
+    expect(took, info).toBeLessThan(15_000);
     expect(cli.stderr()).toContain('[tsbook] interrupted: no new tasks will start; running tasks have 1 second to finish');
     expect(cli.stderr()).toContain('[tsbook] grace period over: cancelling running tasks');
     expect(cli.stdout()).not.toContain('TASK [never]');
@@ -113,7 +113,8 @@ describe.skipIf(!support.available)('interrupting tsbook run', () => {
     const took = Date.now() - sentAt;
     const info = `${cli.stdout()}\n--- stderr ---\n${cli.stderr()}`;
     expect(rc, info).toBe(99);
-    expect(took, info).toBeLessThan(5000);
+    // "at once": far below the 60 s grace period
+    expect(took, info).toBeLessThan(10_000);
     expect(cli.stderr()).toContain('running tasks have 60 seconds to finish');
     expect(cli.stderr()).toContain('[tsbook] interrupted again: cancelling running tasks');
     const recap = plainRecap(cli.stdout());

@@ -318,8 +318,8 @@ export function responseInfo(res: HttpResponse): Record<string, unknown> {
     joined[key] = key in joined ? `${joined[key]}, ${v}` : v;
   }
   // Python 3 joins repeated headers, but only on the success path (fetch_url's temp_headers)
-  if (ok) Object.assign(info, joined);
   if (ok) {
+    Object.assign(info, joined);
     const cookies: Record<string, string> = {};
     for (const [k, v] of res.headers) {
       if (k.toLowerCase() !== 'set-cookie') continue;
