@@ -40,6 +40,11 @@ export function buildProgram(): Command {
 /** Entry point used by bin/tsbook. Never throws; always sets process.exitCode. */
 export async function main(argv: readonly string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  // `tsbook run ... | head`: a closed stdout ends the output quietly, as ansible-playbook's does
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    process.stdout.destroy();
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);

@@ -10,7 +10,7 @@ import { UnreachableError } from '../model/errors.js';
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, PutOptions, PutSource } from './types.js';
 import { shellQuote } from './types.js';
 import { becomeWrap } from './local.js';
-import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
+import { assertNoNul, CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 import {
   checkHostKey,
   fingerprintSha256,
@@ -156,7 +156,7 @@ async function loadKeys(target: SshTarget): Promise<{ keys: LoadedKey[]; problem
     if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
       const pass = target.askPassphrase ? await target.askPassphrase(file) : undefined;
       if (pass === undefined) {
-        problems.push(`key ${file} is encrypted; pass --ask-key-passphrase or use ssh-agent`);
+        problems.push(`key ${file} is encrypted; run tsbook from a terminal to be asked for its passphrase, or add the key to ssh-agent`);
         continue;
       }
       parsed = sshUtils.parseKey(data, pass);
@@ -549,6 +549,7 @@ export class SshConnection implements Connection {
   // ---- exec ----
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    assertNoNul(command);
     const raw = await this.execRaw(command, { ...options, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES });
     const cut = truncation(raw.stdout, raw.stderr);
     return { rc: raw.rc, stdout: raw.stdout.text(), stderr: raw.stderr.text(), ...(cut ? { truncated: cut } : {}) };

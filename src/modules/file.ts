@@ -131,8 +131,8 @@ async function touch(ctx: Ctx, path: string, c: Common): Promise<Out> {
   const prev = fileState(await statPath(ctx, path));
   let changed = false;
   if (prev === 'absent') {
-    if (ctx.check) return { dest: path, changed: true };
     const r = await ctx.run(`touch -- ${shellQuote(path)}`);
+    if (ctx.check) return { dest: path, changed: true };
     if (r.rc !== 0) throw new ModuleFailure(`Error, could not touch target: ${r.stderr.trim()}`, { path });
     changed = true;
   }
@@ -170,7 +170,10 @@ async function ensureDirectory(ctx: Ctx, path0: string, recurse: boolean, c: Com
   }
   const diff = await initialDiff(ctx, path, 'directory', prev);
   if (prev === 'absent') {
-    if (ctx.check) return { path, changed: true, diff };
+    if (ctx.check) {
+      await ctx.run(`mkdir -p -- ${shellQuote(path)}`); // recorded for the check-mode plan, not run
+      return { path, changed: true, diff };
+    }
     // Create each missing component, applying attributes to each one created (as Ansible does).
     const parts = path.replace(/^\/+|\/+$/g, '').split('/');
     let cur = '';

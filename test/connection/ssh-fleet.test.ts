@@ -248,7 +248,7 @@ describe.skipIf(!support.available)('SshConnection against real sshd', () => {
     spawnSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'sekrit', '-f', key]);
     appendFileSync(join(fleet.dir, 'authorized_keys'), readFileSync(`${key}.pub`));
     const without = await unreachable(conn(h, { ansible_ssh_private_key_file: key }).exec('true'));
-    expect(without.message).toContain(`key ${key} is encrypted; pass --ask-key-passphrase or use ssh-agent`);
+    expect(without.message).toContain(`key ${key} is encrypted; run tsbook from a terminal to be asked for its passphrase, or add the key to ssh-agent`);
     const wrong = await unreachable(conn(h, { ansible_ssh_private_key_file: key }, { askPassphrase: async () => 'nope' }).exec('true'));
     expect(wrong.message).toContain(`wrong passphrase for key ${key}`);
     const asked: string[] = [];

@@ -52,6 +52,9 @@ describe('check mode as a plan', () => {
     expect(stdout).toContain('skipping: [web1] => (item=one) \n    would run: exec echo one\n');
     expect(stdout).toContain(`skipping: [web2]\n    would run: test -f ${scratch}/web2/retry || `);
     expect(stdout).toMatch(/Check mode: \d+ tasks would change on 2 hosts\n {2}web1: \d+ changes\n {2}web2: \d+ changes\n/);
+    // file and copy say what they would do, too
+    expect(stdout).toContain(`changed: [web1]\n    would run: mkdir -p -- ${scratch}/web1\n`);
+    expect(stdout).toContain(`changed: [web1]\n    would run: put <content> -> ${scratch}/web1/hello.txt\n`);
     expect(existsSync(join(scratch, 'web1'))).toBe(false);
   }, 60_000);
 });

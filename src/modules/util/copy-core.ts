@@ -79,7 +79,10 @@ export async function deployFile(ctx: ModuleContext, req: DeployRequest): Promis
     const diff = ctx.diff ? [await contentDiffFor(ctx, destFile, st !== undefined, req)] : undefined;
     // the copy action registers `diff` as a list, empty without --diff
     const registeredDiff = { diff: diff ? diff.map((d) => ({ ...d })) : [] };
-    if (ctx.check) return { changed: true, values: registeredDiff, ...(diff ? { diff } : {}) };
+    if (ctx.check) {
+      await ctx.put({ content: req.content }, destFile); // recorded for the check-mode plan, not written
+      return { changed: true, values: registeredDiff, ...(diff ? { diff } : {}) };
+    }
     if (req.checksum !== undefined && req.checksum !== localSum) {
       throw new ModuleFailure('Copied file does not match the expected checksum. Transfer failed.', { checksum: localSum, expected_checksum: req.checksum });
     }
