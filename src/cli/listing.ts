@@ -43,7 +43,7 @@ interface ListedTask {
 function actionName(node: TaskNode): string {
   switch (node.kind) {
     case 'task':
-      return node.action;
+      return node.actionWritten ?? node.action;
     case 'include_tasks':
       return 'include_tasks';
     case 'include_role':

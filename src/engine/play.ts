@@ -671,7 +671,7 @@ export class PlayRunner implements TaskEnv {
 
   private taskInfo(task: Task | IncludeTasks | IncludeRole, scope: Scope, vars: VarsObject | undefined): TaskInfo {
     const action = task.kind === 'task' ? task.action : task.kind;
-    let name = task.name ?? (task.kind === 'include_role' ? `include_role : ${task.roleName}` : action);
+    let name = task.name ?? (task.kind === 'include_role' ? `include_role : ${task.roleName}` : task.kind === 'task' ? task.actionWritten ?? action : action);
     if (task.name !== undefined && vars) {
       try {
         const templated = this.templar(vars, task).template(task.name);

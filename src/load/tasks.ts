@@ -427,6 +427,7 @@ function moduleTask(ctx: TaskLoadContext, action: ActionSpec, kw: TaskKeywords, 
   const module = ctx.modules.find(action.name);
   const task = baseTask(ctx, kw, source);
   task.action = module?.name ?? action.name;
+  if (action.written !== task.action) task.actionWritten = action.written;
   task.args = collected.args;
   if (collected.freeForm !== undefined) task.freeForm = collected.freeForm;
   if (module) {

@@ -83,6 +83,8 @@ export interface Task extends InheritableKeywords {
   readonly name?: string;
   /** Canonical module name: `ansible.builtin.command` is stored as `command`. */
   readonly action: string;
+  /** The action as written when it differs from `action` (`ansible.builtin.copy`): an unnamed task's name. */
+  readonly actionWritten?: string;
   /** Module arguments as written (merged from free-form `k=v`, the map form and `args:`), untemplated. */
   readonly args: Vars;
   /** For command/shell/raw/script/meta etc.: the free-form text, untemplated. */
