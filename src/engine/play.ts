@@ -830,6 +830,7 @@ export class PlayRunner implements TaskEnv {
       commands: exec.commands,
       diff: exec.diff,
       error: exec.error,
+      rescued: failed && !exec.ignoreErrors && scope.rescueAvailable,
     });
     this.run.emit({ event: 'task_result', task: info, result: event });
     const targets = varTargets.filter((h) => !this.run.unreachable.has(h));

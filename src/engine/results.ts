@@ -113,6 +113,8 @@ export interface EventResultInput {
   readonly diff?: readonly FileDiff[];
   /** The templating error that failed the task (TaskResult.error). */
   readonly error?: TaskResult['error'];
+  /** The failure is handled by the enclosing block's rescue. */
+  readonly rescued?: boolean;
 }
 
 /** Raw values under a module's `secrets` keys, per TaskResult made by eventResult (see secretValuesOf). */
@@ -160,6 +162,7 @@ function buildEventResult(input: EventResultInput): TaskResult {
     msg: input.noLog ? undefined : typeof dict.msg === 'string' ? dict.msg : undefined,
     values,
     ignored: input.ignored || undefined,
+    rescued: (input.rescued && status === 'failed') || undefined,
     item: input.noLog ? undefined : input.item,
     itemLabel: input.noLog ? undefined : input.itemLabel,
     delegatedTo: input.delegatedTo,

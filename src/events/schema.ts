@@ -61,6 +61,7 @@ const DEFINITIONS: Record<string, Schema> = {
       msg: str,
       values: { type: 'object', description: 'The module values as Ansible would register them (secrets redacted).' },
       ignored: { type: 'boolean' },
+      rescued: { type: 'boolean', description: "A failure that the enclosing block's rescue section handles." },
       item: {},
       itemLabel: str,
       delegatedTo: str,

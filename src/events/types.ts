@@ -21,6 +21,8 @@ export interface TaskResult {
   /** The module's returned values as Ansible would register them (redacted in events). */
   readonly values: Readonly<Record<string, unknown>>;
   readonly ignored?: boolean;
+  /** A failure inside a block whose `rescue` runs next (counted as `rescued` in the recap, not `failed`). */
+  readonly rescued?: boolean;
   readonly item?: unknown;
   readonly itemLabel?: string;
   readonly delegatedTo?: string;

@@ -430,7 +430,7 @@ export function liveRenderer(stream: LiveStream, options: LiveOptions): LiveRend
     task_result: (e) => {
       const r = e.result;
       const { view, row } = rowFor(e.task, r.host);
-      row.state = r.status;
+      row.state = r.rescued ? 'rescued' : r.status;
       row.durationMs = r.durationMs;
       row.ignored = Boolean(r.ignored);
       row.retriesLeft = undefined;

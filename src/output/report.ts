@@ -144,13 +144,13 @@ export interface ReportModel {
 }
 
 /**
- * Events do not say which failures a rescue caught. After an unrescued failure a host only runs
- * `always` sections, so its last `failed` (recap) failures are the unrescued ones and the earlier
- * failures were rescued.
+ * The engine marks failures a rescue caught (`rescued`). For event streams without the mark: after
+ * an unrescued failure a host only runs `always` sections, so its last `failed` (recap) failures
+ * are the unrescued ones and the earlier failures were rescued.
  */
 function statuses(results: readonly RecordedResult[], recap: RunRecord['recap']): ReportStatus[] {
-  const out: ReportStatus[] = results.map((r) => r.result.status);
-  if (!recap) return out;
+  const out: ReportStatus[] = results.map((r) => (r.result.rescued ? 'rescued' : r.result.status));
+  if (!recap || results.some((r) => r.result.rescued !== undefined)) return out;
   const failuresByHost = new Map<string, number[]>();
   results.forEach((r, i) => {
     if (r.result.status !== 'failed' || r.result.ignored) return;

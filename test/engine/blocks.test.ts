@@ -27,6 +27,30 @@ describe('block / rescue / always', () => {
     expect(r.msgs('h2')).toEqual(['in-block', 'always', 'after']);
     expect(r.stats.h1).toEqual(stats({ ok: 3, rescued: 1 }));
     expect(r.exitCode).toBe(0);
+    // the event says the failure is rescued, so renderers need not guess
+    expect(r.results('boom').map((x) => [x.host, x.status, x.rescued])).toEqual([['h1', 'failed', true], ['h2', 'skipped', undefined]]);
+  });
+
+  it('a failure outside any rescue, or ignored, is not marked rescued', async () => {
+    const r = await run(
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - {name: ignored, fail: {msg: x}, ignore_errors: true}
+      rescue:
+        - debug: {msg: r}
+    - block:
+        - {name: plain, fail: {msg: x}}
+      always:
+        - debug: {msg: a}
+`,
+      makeInventory({ h1: {} }),
+    );
+    expect(r.results('ignored')[0].rescued).toBeUndefined();
+    expect(r.results('plain')[0].rescued).toBeUndefined();
+    expect(r.stats.h1).toEqual(stats({ ok: 2, failed: 1, ignored: 1 }));
   });
 
   it('fails the host when the rescue fails, still running always', async () => {
