@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile, chmod, copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Connection, ExecOptions, ExecResult, PutOptions, PutSource, BecomeOptions } from './types.js';
 import { shellQuote } from './types.js';
-import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
+import { assertNoNul, CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 
 /** Wraps a command for become. The sudo password, when any, goes on stdin ahead of the command's own. */
 export function becomeWrap(command: string, become: BecomeOptions | undefined): { command: string; stdinPrefix?: string } {
@@ -28,6 +28,11 @@ export class LocalConnection implements Connection {
   constructor(readonly host: string) {}
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    try {
+      assertNoNul(command);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const wrapped = becomeWrap(command, options.become);
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', wrapped.command], {

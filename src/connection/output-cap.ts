@@ -56,6 +56,11 @@ export function utf8Boundary(data: Buffer): number {
   return end;
 }
 
+/** A command with a NUL byte cannot be passed to a shell (execve cuts it there); Python says the same. */
+export function assertNoNul(command: string): void {
+  if (command.includes('\0')) throw new Error('embedded null byte in the command');
+}
+
 /** What an exec result reports about a stream it cut: the total it received. */
 export interface OutputTruncation {
   readonly stdout?: number;

@@ -808,29 +808,25 @@ export class SshConnection implements Connection {
       });
       return;
     }
-    // With become: upload as the login user, then copy into place as the become user.
-    const upload = `/tmp/.tsbook-put-${suffix}`;
-    await this.withSftp((sftp) => sftpWrite(sftp, upload, data, become.user === 'root' ? 0o600 : 0o644).catch((e: unknown) => { throw sftpError('write', upload, e); }));
-    try {
-      const q = shellQuote(remotePath);
-      const staged = shellQuote(`${remotePath}.tsbook-${suffix}`);
-      const src = shellQuote(upload);
-      const steps = [
-        'set -e',
-        `mkdir -p -- ${shellQuote(posix.dirname(remotePath))}`,
-        // Without a mode, an existing file keeps its mode and owner: overwrite it in place.
-        mode === undefined ? `if [ -f ${q} ]; then cat -- ${src} > ${q}; ${owner ? `chown ${shellQuote(owner)} ${q}; ` : ''}exit 0; fi` : '',
-        `trap 'rm -f -- ${staged}' EXIT`,
-        `cat -- ${src} > ${staged}`,
-        mode !== undefined ? `chmod ${mode.toString(8)} ${staged}` : '',
-        owner ? `chown ${shellQuote(owner)} ${staged}` : '',
-        `mv -f -- ${staged} ${q}`,
-      ].filter((l) => l !== '');
-      const r = await this.exec(steps.join('\n'), { become: options.become });
-      if (r.rc !== 0) throw new Error(`cannot write ${remotePath} as ${become.user}: ${r.stderr.trim() || `rc=${r.rc}`}`);
-    } finally {
-      await this.withSftp((sftp) => sftpUnlink(sftp, upload)).catch(() => undefined);
-    }
+    // With become: the content goes on stdin to a shell running as the become user, which writes
+    // it into place. No copy of it waits in a shared temp directory (one readable by other users
+    // while an unprivileged become user had to read it).
+    const q = shellQuote(remotePath);
+    const staged = shellQuote(`${remotePath}.tsbook-${suffix}`);
+    const steps = [
+      'set -e',
+      `mkdir -p -- ${shellQuote(posix.dirname(remotePath))}`,
+      'umask 077',
+      // Without a mode, an existing file keeps its mode and owner: overwrite it in place.
+      mode === undefined ? `if [ -f ${q} ]; then cat > ${q}; ${owner ? `chown ${shellQuote(owner)} ${q}; ` : ''}exit 0; fi` : '',
+      `trap 'rm -f -- ${staged}' EXIT`,
+      `cat > ${staged}`,
+      `chmod ${(mode ?? 0o644).toString(8)} ${staged}`,
+      owner ? `chown ${shellQuote(owner)} ${staged}` : '',
+      `mv -f -- ${staged} ${q}`,
+    ].filter((l) => l !== '');
+    const r = await this.exec(steps.join('\n'), { become: options.become, stdin: data });
+    if (r.rc !== 0) throw new Error(`cannot write ${remotePath} as ${become.user}: ${r.stderr.trim() || `rc=${r.rc}`}`);
   }
 
   async get(remotePath: string, localPath?: string, options: { become?: BecomeOptions } = {}): Promise<Buffer> {

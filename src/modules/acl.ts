@@ -2,7 +2,7 @@ import { shellJoin } from '../connection/types.js';
 import type { Module, ModuleContext, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { requireBin } from './util/bin-path.js';
-import { required, toBool } from './util/file-args.js';
+import { optString, required, toBool } from './util/file-args.js';
 import { statPath } from './util/fs-probe.js';
 import { splitLines } from './util/lines.js';
 
@@ -92,8 +92,8 @@ async function aclChanged(ctx: ModuleContext, argv: readonly string[]): Promise<
 function validate(args: AclArgs, state: string): { etype?: string; entity: string; permissions?: string; isDefault: boolean } {
   const entry = args.entry;
   let etype: string | undefined = args.etype;
-  let entity = args.entity ?? '';
-  let permissions = args.permissions;
+  let entity = optString(args.entity) ?? '';
+  let permissions = optString(args.permissions);
   let isDefault = toBool(args.default);
   const recursive = toBool(args.recursive ?? args.recurse);
   if (state === 'query') {

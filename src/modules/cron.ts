@@ -256,7 +256,7 @@ export const cronModule: Module<CronArgs> = {
     },
   },
   async run(args, ctx): Promise<ModuleResult> {
-    const name = required(args.name, 'name');
+    const name = String(required(args.name, 'name'));
     mutuallyExclusive(args as Record<string, unknown>, 'insertafter', 'insertbefore');
     const state = args.state ?? 'present';
     const install = state === 'present';

@@ -358,7 +358,7 @@ async function runGit(args: GitArgs, ctx: ModuleContext): Promise<ModuleResult> 
     localMods = await g.hasLocalMods();
     values.before = await g.version();
     if (localMods) {
-      if (!force) throw new ModuleFailure(`Local modifications exist in the destination: ${dest} (force=no).`, { ...values, changed: false });
+      if (!force) throw new ModuleFailure(`Local modifications exist in the destination: ${dest} (force=no).`, { ...values });
       if (!ctx.check) {
         await g.checked(['reset', '--hard', 'HEAD'], true);
         changed = true;

@@ -303,7 +303,8 @@ async function createVirtualenv(r: Runner, args: PipArgs, env: string, python: (
 async function runPip(args: PipArgs, ctx: ModuleContext): Promise<ModuleResult> {
   const state = args.state ?? 'present';
   const names = args.name === undefined ? undefined : toList(Array.isArray(args.name) ? args.name : [args.name as string]);
-  const { requirements, version } = args;
+  const { requirements } = args;
+  const version = args.version === undefined || args.version === null ? undefined : String(args.version);
   if (names === undefined && requirements === undefined) throw new ModuleFailure('one of the following is required: name, requirements');
   if (names !== undefined && requirements !== undefined) throw new ModuleFailure('parameters are mutually exclusive: name|requirements');
   if (args.executable !== undefined && args.virtualenv !== undefined) throw new ModuleFailure('parameters are mutually exclusive: executable|virtualenv');

@@ -48,6 +48,9 @@ export const serviceModule: Module<ServiceArgs> = {
     if (manager !== 'systemd') {
       throw new ModuleFailure(`tsbook's service module only supports systemd, but this host uses ${manager}`);
     }
+    for (const unused of ['pattern', 'runlevel', 'sleep', 'arguments', 'args'] as const) {
+      if (args[unused] !== undefined) ctx.warn(`Ignoring "${unused}" as it is not used in "systemd"`);
+    }
     return runSystemd({ name: args.name, state: args.state, enabled: args.enabled }, ctx);
   },
 };

@@ -82,8 +82,9 @@ export async function runSystemd(args: SystemdArgs, ctx: ModuleContext): Promise
     }
   }
   await requireSystemctl(ctx);
-  let systemctl = 'systemctl';
   const scope = args.scope ?? 'system';
+  // Ansible sets XDG_RUNTIME_DIR when it is unset, so --user works without a login session.
+  let systemctl = scope === 'system' ? 'systemctl' : 'XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}" systemctl';
   if (scope !== 'system') systemctl += ` --${scope}`;
   if (toBool(args.no_block)) systemctl += ' --no-block';
   if (toBool(args.force)) systemctl += ' --force';
@@ -113,13 +114,27 @@ export async function runSystemd(args: SystemdArgs, ctx: ModuleContext): Promise
         throw new ModuleFailure(`Error loading unit file '${unit}': ${status.LoadError}`);
       }
     }
+  } else if (show.rc === 1 && show.stderr.includes('Failed to parse bus message')) {
+    // Ansible's workaround for https://github.com/ansible/ansible/issues/71528
+    status = parseSystemctlShow(show.stdout);
+    const at = unit.indexOf('@');
+    const search = at < 0 ? unit : unit.slice(0, at + 1);
+    isSystemd = (await ctx.probe(`${systemctl} list-unit-files ${shellQuote(`${search}*`)}`)).stdout.includes(search);
+    status.ActiveState = (await ctx.probe(`${systemctl} is-active ${q}`)).stdout.replace(/\n+$/, '');
   } else {
     const en = await ctx.probe(`${systemctl} is-enabled ${q}`);
     if (ENABLED_STATES.includes(en.stdout.trim())) isSystemd = true;
     else if ((await ctx.probe(`${systemctl} list-unit-files ${q}`)).rc === 0) isSystemd = true;
   }
+  // sysv_exists: an init script only matters when systemd does not know the unit, or for enabled below.
+  const initScript = unit.startsWith('/') ? unit : `/etc/init.d/${unit}`;
+  let isInitd: boolean | undefined;
+  const initd = async (): Promise<boolean> => (isInitd ??= (await ctx.probe(`test -e ${shellQuote(initScript)}`)).rc === 0);
+  if (!isSystemd && (await initd())) {
+    ctx.warn(`The service (${unit}) is actually an init script but the system is managed by systemd`);
+  }
   values.status = status;
-  const found = isSystemd;
+  const found = isSystemd || (isInitd ?? false);
   const missing = () => new ModuleFailure(`Could not find the requested service ${unit}: host`);
 
   if (args.masked !== undefined) {
@@ -140,6 +155,10 @@ export async function runSystemd(args: SystemdArgs, ctx: ModuleContext): Promise
     if (en.rc === 0) {
       const lines = en.stdout.split('\n').filter((l) => l !== '');
       enabled = !(lines.length === 1 && (lines[0] === 'indirect' || lines[0] === 'alias'));
+    } else if (en.rc === 1 && scope === 'system' && !en.stdout.trim().endsWith('disabled') && (await initd())) {
+      // sysv_is_enabled: a start link in any runlevel directory.
+      const base = unit.slice(unit.lastIndexOf('/') + 1);
+      enabled = (await ctx.probe(`ls /etc/rc?.d/S??${shellQuote(base)} >/dev/null 2>&1`)).rc === 0;
     }
     values.enabled = enabled;
     if (enabled !== want) {
@@ -154,7 +173,14 @@ export async function runSystemd(args: SystemdArgs, ctx: ModuleContext): Promise
   if (args.state !== undefined) {
     if (!found) throw missing();
     values.state = args.state;
-    if (!('ActiveState' in status)) throw new ModuleFailure('Service is in unknown state', { status });
+    if (!('ActiveState' in status)) {
+      const offline = await ctx.probe(
+        '[ -n "${debian_chroot:-}" ] || [ "${SYSTEMD_OFFLINE:-}" = 1 ] || { r=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null) && [ "$(stat -Lc %d:%i /)" != "$r" ]; }',
+      );
+      if (offline.rc !== 0) throw new ModuleFailure('Service is in unknown state', { status });
+      ctx.warn('Target is a chroot or systemd is offline. This can lead to false positives or prevent the init system tools from working.');
+      return { changed, values };
+    }
     const running = status.ActiveState === 'active' || status.ActiveState === 'activating';
     let action: string | undefined;
     if (args.state === 'started') {

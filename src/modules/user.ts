@@ -27,6 +27,92 @@ export interface UserArgs {
   readonly remove?: boolean;
   readonly force?: boolean;
   readonly skeleton?: string;
+  readonly umask?: string;
+  readonly generate_ssh_key?: boolean;
+  readonly ssh_key_bits?: number;
+  readonly ssh_key_type?: string;
+  readonly ssh_key_file?: string;
+  readonly ssh_key_comment?: string;
+  readonly ssh_key_passphrase?: string;
+}
+
+/** Ansible's check_password_encrypted: true when `password` does not look like a crypt(3) hash. */
+export function looksUnhashed(password: string): boolean {
+  if (['*', '!', '*************'].includes(password)) return false;
+  if (/[:*!]/.test(password) || !password.includes('$')) return true;
+  const fields = password.split('$');
+  if (fields.length < 3) return true;
+  const last = fields[fields.length - 1]!;
+  if (/[^a-zA-Z0-9./]/.test(last)) return true;
+  const lengths: Readonly<Record<string, number>> = { '1': 22, '5': 43, '6': 86 };
+  const want = lengths[fields[1]!];
+  return want !== undefined && last.length !== want;
+}
+
+interface SshKeyResult {
+  readonly changed: boolean;
+  readonly values: Record<string, unknown>;
+}
+
+/** Ansible's ssh_key_gen + ssh_key_fingerprint + get_ssh_public_key for generate_ssh_key. */
+async function sshKey(ctx: ModuleContext, args: UserArgs & { name: string }, user: PasswdEntry): Promise<SshKeyResult> {
+  const type = args.ssh_key_type ?? 'rsa';
+  const rel = args.ssh_key_file ?? `.ssh/id_${type}`;
+  const file = rel.startsWith('/') ? rel : `${user.home.replace(/\/+$/, '')}/${rel}`;
+  const pub = `${file}.pub`;
+  const dir = dirName(file);
+  const [qf, qp, qd] = [file, pub, dir].map(shellQuote);
+  const flags = await ctx.probe(`for p in ${qf} ${qp} ${qd} ${shellQuote(user.home)}; do if [ -e "$p" ]; then echo 1; else echo 0; fi; done`);
+  const [keyExists, pubExists, dirExists, homeExists] = flags.stdout.split('\n').map((f) => f === '1');
+  const values: Record<string, unknown> = {};
+  const fail = (msg: string, rc = 1): never => {
+    throw new ModuleFailure(msg, { name: args.name, rc });
+  };
+  if (!rel.startsWith('/') && !homeExists && !ctx.check) fail(`User ${args.name} home directory does not exist`);
+  let changed = false;
+  let generate = true;
+  if (!dirExists) {
+    if (ctx.check) {
+      changed = true;
+      generate = false;
+    } else {
+      const r = await ctx.run(`mkdir -m 0700 -- ${qd} && chown ${user.uid}:${user.gid} ${qd}`);
+      if (r.rc !== 0) fail(`Failed to create ${dir}: ${r.stderr.trim()}`);
+    }
+  }
+  const force = toBool(args.force);
+  if (generate && keyExists) {
+    if (force) ctx.warn(`Overwriting existing ssh key private file "${file}"`);
+    else {
+      ctx.warn(`Found existing ssh key private file "${file}", no force, so skipping ssh-keygen generation`);
+      generate = false;
+    }
+  }
+  if (generate && pubExists) {
+    if (force) ctx.warn(`Overwriting existing ssh key public file "${pub}"`);
+    else {
+      ctx.warn(`Found existing ssh key public file "${pub}", no force, so skipping ssh-keygen generation`);
+      generate = false;
+    }
+  }
+  if (generate) {
+    const comment = args.ssh_key_comment ?? `ansible-generated on ${(await ctx.probe('uname -n')).stdout.trim()}`;
+    const argv = ['ssh-keygen', '-t', type, ...((args.ssh_key_bits ?? 0) > 0 ? ['-b', String(args.ssh_key_bits)] : []), '-C', comment, '-f', file];
+    // The passphrase comes on stdin, never in the command line tsbook shows or logs.
+    const passphrase = args.ssh_key_passphrase;
+    const keygen = passphrase === undefined ? `${shellJoin(argv)} -N ''` : `{ IFS= read -r P && ${shellJoin(argv)} -N "$P"; }`;
+    const stdin = (passphrase === undefined ? '' : `${passphrase}\n`) + (keyExists ? 'y\n' : '');
+    const script = `${pubExists ? `rm -f -- ${qp} && ` : ''}${keygen} && chown ${user.uid}:${user.gid} ${qf} ${qp}`;
+    const r = await ctx.run(script, stdin === '' ? undefined : { stdin });
+    if (r.rc !== 0) fail(r.stderr, r.rc);
+    changed = true;
+  }
+  const fp = await ctx.probe(`if [ -e ${qf} ]; then ssh-keygen -l -f ${qf}; else exit 1; fi`);
+  values.ssh_fingerprint = fp.rc === 0 ? fp.stdout.trim() : fp.stderr.trim();
+  values.ssh_key_file = file;
+  const pk = await ctx.probe(`cat -- ${qp}`);
+  values.ssh_public_key = pk.rc === 0 ? pk.stdout.trim() : null;
+  return { changed, values };
 }
 
 function findGroup(groups: readonly GroupEntry[], spec: string): GroupEntry | undefined {
@@ -115,6 +201,13 @@ export const userModule: Module<UserArgs> = {
       remove: { type: 'boolean', description: 'With state=absent, also remove the home directory (userdel -r).' },
       force: { type: 'boolean', description: 'With state=absent, remove even if logged in (userdel -f).' },
       skeleton: { type: 'string', description: 'Skeleton directory for a new home (useradd -k).' },
+      umask: { type: 'string', description: 'Umask for the new home directory (useradd -K UMASK=).' },
+      generate_ssh_key: { type: 'boolean', description: 'Generate an SSH key pair for the user (never overwrites one unless force).' },
+      ssh_key_bits: { type: 'integer', description: 'Key size (ssh-keygen -b; default: the ssh-keygen default).' },
+      ssh_key_type: { type: 'string', description: "Key type (ssh-keygen -t; default 'rsa')." },
+      ssh_key_file: { type: 'string', description: 'Key path, relative to the home directory (default .ssh/id_<type>).' },
+      ssh_key_comment: { type: 'string', description: "Key comment (default 'ansible-generated on <hostname>')." },
+      ssh_key_passphrase: { type: 'string', description: 'Passphrase of the new key (given to ssh-keygen through stdin).' },
     },
   },
   async run(input, ctx): Promise<ModuleResult> {
@@ -123,6 +216,12 @@ export const userModule: Module<UserArgs> = {
     const createHome = toBool(args.create_home ?? args.createhome, true);
     const values: Record<string, unknown> = { name: args.name, state };
     let ran: ExecResult | undefined;
+    if (args.password && looksUnhashed(args.password)) {
+      ctx.warn("The input password appears not to have been hashed. The 'password' argument must be encrypted for this module to work properly.");
+    }
+    if (args.groups === undefined && toBool(args.append)) {
+      ctx.warn("'append' is set, but no 'groups' are specified. Use 'groups' for appending new groups.This will change to an error in Ansible 2.14.");
+    }
     const info = await getUser(ctx, args.name);
 
     if (state === 'absent') {
@@ -159,6 +258,7 @@ export const userModule: Module<UserArgs> = {
       if (createHome) {
         argv.push('-m');
         if (args.skeleton !== undefined) argv.push('-k', args.skeleton);
+        if (args.umask !== undefined) argv.push('-K', `UMASK=${args.umask}`);
       } else argv.push('-M');
       if (toBool(args.system)) argv.push('-r');
       ran = check(await ctx.run(shellJoin([...argv, args.name])), args.name);
@@ -197,6 +297,11 @@ export const userModule: Module<UserArgs> = {
         const q = shellQuote(home);
         await ctx.run(`mkdir -p -- ${q} && { cp -a ${shellQuote(args.skeleton ?? '/etc/skel')}/. ${q}/ 2>/dev/null || true; } && chown -R ${now.uid}:${now.gid} ${q}`);
         changed = true;
+      }
+      if (toBool(args.generate_ssh_key)) {
+        const key = await sshKey(ctx, args, now);
+        Object.assign(values, key.values);
+        changed = changed || key.changed;
       }
     }
     return { changed, values };

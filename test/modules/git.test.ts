@@ -113,7 +113,7 @@ describe('git with local repositories', () => {
       theirs.push({ step: i, changed: o.changed, failed: Boolean(o.failed), before: o.before, after: o.after, msg: o.msg });
     }
     expect(mine).toEqual(theirs);
-    expect(mine.filter((m) => m.changed).length).toBe(9);
+    expect(mine.filter((m) => m.changed).length).toBe(10);
     // failure messages: local modifications, and a repository that does not exist
     expect(String(oracle[10]!.msg)).toBe(`Local modifications exist in the destination: ${join(roots.a, 'work')} (force=no).`);
     expect(String(oracle[16]!.msg)).toMatch(/does not appear to be a git repository/);

@@ -56,6 +56,7 @@ describe('systemd', () => {
     const missing = scriptedContext([
       { match: /^command -v systemctl$/, result: {} },
       { match: /^systemctl show nope$/, result: { stdout: 'Id=nope.service\nLoadState=not-found\nActiveState=inactive\n' } },
+      { match: /^test -e \/etc\/init.d\/nope$/, result: { rc: 1 } },
     ]);
     await expect(systemdModule.run({ name: 'nope', state: 'started' }, missing)).rejects.toThrow('Could not find the requested service nope: host');
     const none = scriptedContext([
@@ -74,5 +75,93 @@ describe('systemd', () => {
     expect(ctx.planned.map((p) => p.command)).toEqual(['systemctl stop nginx']);
     const sysv = scriptedContext([], { vars: { ansible_service_mgr: 'sysvinit' } });
     await expect(serviceModule.run({ name: 'nginx', state: 'started' }, sysv)).rejects.toThrow(/only supports systemd/);
+  });
+});
+
+describe('systemd: the rest of Ansible 2.14 systemd.py', () => {
+  const base = (show: string, extra: ScriptedRule[] = []): ScriptedRule[] => [
+    ...extra,
+    { match: /^command -v systemctl$/, result: { stdout: '/usr/bin/systemctl\n' } },
+    { match: /systemctl( --\w+)* show nginx$/, result: { stdout: show } },
+    { match: /^test -e /, result: { rc: 1 } },
+  ];
+
+  it('masked, daemon_reexec, no_block and force go where Ansible puts them', async () => {
+    const ctx = scriptedContext(base(SHOW_ACTIVE, [{ match: /is-enabled nginx$/, result: { rc: 1, stdout: 'enabled\n' } }]));
+    const r = await systemdModule.run({ name: 'nginx', masked: true, daemon_reexec: true, no_block: true, force: true }, ctx);
+    expect(r.changed).toBe(true);
+    expect(ctx.planned.map((p) => p.command)).toEqual([
+      'systemctl --no-block --force daemon-reexec',
+      'systemctl --no-block --force mask nginx',
+    ]);
+    const unmask = scriptedContext(base(SHOW_ACTIVE, [{ match: /is-enabled nginx$/, result: { rc: 1, stdout: 'masked\n' } }]));
+    await systemdModule.run({ name: 'nginx', masked: false }, unmask);
+    expect(unmask.planned.map((p) => p.command)).toEqual(['systemctl unmask nginx']);
+    const same = scriptedContext(base(SHOW_ACTIVE, [{ match: /is-enabled nginx$/, result: { rc: 1, stdout: 'masked\n' } }]));
+    expect((await systemdModule.run({ name: 'nginx', masked: true }, same)).changed).toBe(false);
+  });
+
+  it('scope user/global adds --user/--global and a default XDG_RUNTIME_DIR, as Ansible', async () => {
+    const ctx = scriptedContext(base(SHOW_INACTIVE));
+    await systemdModule.run({ name: 'nginx', state: 'started', scope: 'user', daemon_reload: true }, ctx);
+    const xdg = 'XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}" systemctl --user';
+    expect(ctx.planned.map((p) => p.command)).toEqual([`${xdg} daemon-reload`, `${xdg} start nginx`]);
+    expect(ctx.commands).toContain(`${xdg} show nginx`);
+  });
+
+  it('returns the systemctl show dict as status, with enabled/state keys as Ansible', async () => {
+    const show = 'Type=simple\nActiveState=active\nSubState=running\nLoadState=loaded\nUnitFileState=enabled\nMainPID=42\nFragmentPath=/lib/systemd/system/nginx.service\n';
+    const ctx = scriptedContext(base(show, [{ match: /is-enabled nginx -l$/, result: { rc: 0, stdout: 'enabled\n' } }]));
+    const r = await systemdModule.run({ name: 'nginx', state: 'reloaded', enabled: true }, ctx);
+    expect(r).toEqual({
+      changed: true,
+      values: {
+        name: 'nginx', state: 'started', enabled: true,
+        status: { Type: 'simple', ActiveState: 'active', SubState: 'running', LoadState: 'loaded', UnitFileState: 'enabled', MainPID: '42', FragmentPath: '/lib/systemd/system/nginx.service' },
+      },
+    });
+    expect(ctx.planned.map((p) => p.command)).toEqual(['systemctl reload nginx']);
+  });
+
+  it('stops a deactivating unit; "indirect" alone counts as disabled; failures quote systemctl', async () => {
+    const ctx = scriptedContext(base(SHOW_ACTIVE.replace('=active', '=deactivating'), [{ match: /is-enabled nginx -l$/, result: { stdout: 'indirect\n' } }]));
+    await systemdModule.run({ name: 'nginx', state: 'stopped', enabled: true }, ctx);
+    expect(ctx.planned.map((p) => p.command)).toEqual(['systemctl enable nginx', 'systemctl stop nginx']);
+    const bad = scriptedContext(base(SHOW_INACTIVE, [{ match: /^systemctl start/, result: { rc: 5, stderr: 'Job failed' } }]));
+    await expect(systemdModule.run({ name: 'nginx', state: 'started' }, bad)).rejects.toThrow('Unable to start service nginx: Job failed');
+    const reload = scriptedContext(base(SHOW_INACTIVE, [{ match: /daemon-reload/, result: { rc: 1, stderr: 'denied' } }]));
+    await expect(systemdModule.run({ daemon_reload: true }, reload)).rejects.toThrow('failure 1 during daemon-reload: denied');
+  });
+
+  it('an init script unknown to systemd is found (with Ansible\'s warning) and enabled through rc?.d links', async () => {
+    const notFound = 'Id=legacy.service\nLoadState=not-found\nActiveState=inactive\n';
+    const ctx = scriptedContext([
+      { match: /^command -v systemctl$/, result: {} },
+      { match: /^systemctl show legacy$/, result: { stdout: notFound } },
+      { match: /^test -e \/etc\/init.d\/legacy$/, result: { rc: 0 } },
+      { match: /^systemctl is-enabled legacy -l$/, result: { rc: 1, stdout: '' } },
+      { match: /^ls \/etc\/rc\?\.d\/S\?\?legacy /, result: { rc: 0 } },
+    ]);
+    const r = await systemdModule.run({ name: 'legacy', enabled: true }, ctx);
+    expect(r).toEqual({ changed: false, values: { name: 'legacy', status: { Id: 'legacy.service', LoadState: 'not-found', ActiveState: 'inactive' }, enabled: true } });
+    expect(ctx.warnings).toEqual(['The service (legacy) is actually an init script but the system is managed by systemd']);
+  });
+
+  it("works around 'Failed to parse bus message' with list-unit-files and is-active", async () => {
+    const ctx = scriptedContext([
+      { match: /^command -v systemctl$/, result: {} },
+      { match: /^systemctl show 'getty@tty1'$|^systemctl show getty@tty1$/, result: { rc: 1, stdout: 'Id=getty@tty1.service\n', stderr: 'Failed to parse bus message: Invalid argument' } },
+      { match: /list-unit-files 'getty@\*'$/, result: { stdout: 'getty@.service enabled\n' } },
+      { match: /is-active getty@tty1$/, result: { rc: 3, stdout: 'inactive\n' } },
+    ]);
+    const r = await systemdModule.run({ name: 'getty@tty1', state: 'started' }, ctx);
+    expect(r.values?.status).toEqual({ Id: 'getty@tty1.service', ActiveState: 'inactive' });
+    expect(ctx.planned.map((p) => p.command)).toEqual(['systemctl start getty@tty1']);
+  });
+
+  it('service warns for the arguments systemd does not use, as the service action does', async () => {
+    const ctx = scriptedContext(base(SHOW_ACTIVE));
+    await serviceModule.run({ name: 'nginx', state: 'started', pattern: 'nginx', sleep: 2 }, ctx);
+    expect(ctx.warnings).toEqual(['Ignoring "pattern" as it is not used in "systemd"', 'Ignoring "sleep" as it is not used in "systemd"']);
   });
 });
