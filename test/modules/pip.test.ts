@@ -13,6 +13,7 @@ const ansible = await ansibleAvailable();
 const PYTHON = 'python3';
 /** ansible's pip module needs setuptools (pkg_resources) in the interpreter ansible runs it with. */
 const oracleReady = ansible && (await localContext().probe("/usr/bin/python3 -c 'import pkg_resources'")).rc === 0;
+if (!oracleReady && process.env.CI) throw new Error('CI needs python3-setuptools for the live pip comparison against ansible');
 
 /** Builds pure-python wheels of a tiny package in `dir` (no network, no build backend). */
 function wheelScript(dir: string, versions: readonly string[]): string {
