@@ -2,6 +2,7 @@
  * Performance harness (issue 6): tsbook vs the raw SSH floor vs ansible-playbook on a real OpenSSH fleet.
  *
  *   npm run bench [-- --quick] [-- --sizes 10x20,50x10] [-- --scaling 1,10,25] [-- --runs 3]
+ *                 [-- --variants command,shell] [-- --ansible-runs 1]
  *                 [-- --no-ansible] [-- --ansible-max-hosts 50] [-- --results-dir DIR]
  *
  * Prints a table and writes <results-dir>/<timestamp>.json (default bench/results/, gitignored).
@@ -31,6 +32,9 @@ export interface BenchOptions {
   readonly scalingHosts: readonly number[];
   readonly scalingTasks: number;
   readonly runs: number;
+  /** Runs per ansible-playbook configuration (ansible is slow; its spread is small next to the ratios). */
+  readonly ansibleRuns: number;
+  readonly variants: readonly Variant[];
   readonly ansible: boolean;
   readonly ansibleMaxHosts: number;
   readonly resultsDir: string;
@@ -93,6 +97,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let sizes: Size[] | undefined;
   let scaling: number[] | undefined;
   let runs: number | undefined;
+  let ansibleRuns: number | undefined;
+  let variants: Variant[] | undefined;
   let ansible = true;
   let ansibleMaxHosts = Number.POSITIVE_INFINITY;
   let resultsDir = join(BENCH_DIR, 'results');
@@ -108,13 +114,20 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else if (a === '--sizes') sizes = parseSizes(value());
     else if (a === '--scaling') scaling = value().split(',').filter((s) => s !== '').map((s) => parseCount('--scaling', s));
     else if (a === '--runs') runs = parseCount('--runs', value());
+    else if (a === '--ansible-runs') ansibleRuns = parseCount('--ansible-runs', value());
+    else if (a === '--variants') {
+      variants = value().split(',').filter((v) => v !== '').map((v) => {
+        if (!(VARIANTS as readonly string[]).includes(v)) throw new UsageError(`unknown variant '${v}' (${VARIANTS.join(', ')})`);
+        return v as Variant;
+      });
+    }
     else if (a === '--no-ansible') ansible = false;
     else if (a === '--ansible-max-hosts') ansibleMaxHosts = parseCount('--ansible-max-hosts', value());
     else if (a === '--results-dir') resultsDir = resolve(value());
     else throw new UsageError(`unknown option '${a}'`);
   }
   if (quick) {
-    return { quick, sizes: sizes ?? [{ hosts: 3, tasks: 5 }], scalingHosts: scaling ?? [], scalingTasks: 5, runs: runs ?? 1, ansible: false, ansibleMaxHosts, resultsDir };
+    return { quick, sizes: sizes ?? [{ hosts: 3, tasks: 5 }], scalingHosts: scaling ?? [], scalingTasks: 5, runs: runs ?? 1, ansibleRuns: ansibleRuns ?? 1, variants: variants ?? VARIANTS, ansible: false, ansibleMaxHosts, resultsDir };
   }
   return {
     quick,
@@ -123,6 +136,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     scalingHosts: scaling ?? (sizes ? [] : [1, 10, 25, 50, 100]),
     scalingTasks: 10,
     runs: runs ?? 3,
+    ansibleRuns: ansibleRuns ?? runs ?? 3,
+    variants: variants ?? VARIANTS,
     ansible,
     ansibleMaxHosts,
     resultsDir,
@@ -236,7 +251,7 @@ export function planCases(o: BenchOptions, ansibleAvailable: boolean): CasePlan[
   const plans: CasePlan[] = [];
   const ansibleFor = (hosts: number, tools: readonly string[]) => (o.ansible && ansibleAvailable && hosts <= o.ansibleMaxHosts ? tools : []);
   for (const s of o.sizes) {
-    for (const variant of VARIANTS) plans.push({ kind: 'size', ...s, variant, ansibleTools: ansibleFor(s.hosts, ANSIBLE_TOOLS) });
+    for (const variant of o.variants) plans.push({ kind: 'size', ...s, variant, ansibleTools: ansibleFor(s.hosts, ANSIBLE_TOOLS) });
   }
   for (const hosts of o.scalingHosts) {
     plans.push({ kind: 'scaling', hosts, tasks: o.scalingTasks, variant: 'command', ansibleTools: ansibleFor(hosts, [ANSIBLE_TOOLS[2]]) });
@@ -287,7 +302,8 @@ async function runCase(plan: CasePlan, o: BenchOptions, fleet: Fleet, floorJs: s
   const samples = new Map<string, RunSample[]>();
   for (const [tool, command] of tools) {
     const list: RunSample[] = [];
-    for (let r = 0; r < o.runs; r++) {
+    const runs = tool.startsWith('ansible') ? o.ansibleRuns : o.runs;
+    for (let r = 0; r < runs; r++) {
       rmSync(filesRoot, { recursive: true, force: true }); // every files run starts from nothing
       const s = await measure(command, caseDir);
       if (s.exitCode !== 0) process.stderr.write(`bench: ${id} ${tool} run ${r + 1} exited ${s.exitCode}\n${s.error ?? ''}\n`);
