@@ -3,12 +3,13 @@ import { mkdir, readFile, writeFile, chmod, copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Connection, ExecOptions, ExecResult, PutOptions, PutSource, BecomeOptions } from './types.js';
 import { shellQuote } from './types.js';
+import { BecomeError } from '../model/errors.js';
 import { assertNoNul, CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 
 /** Wraps a command for become. The sudo password, when any, goes on stdin ahead of the command's own. */
 export function becomeWrap(command: string, become: BecomeOptions | undefined): { command: string; stdinPrefix?: string } {
   if (!become) return { command };
-  const prompt = '[tsbook-become-password]';
+  const prompt = BECOME_PASSWORD_PROMPT;
   if (become.method === 'su') {
     return { command: `su ${shellQuote(become.user)} -c ${shellQuote(command)}`, stdinPrefix: become.password ? `${become.password}\n` : undefined };
   }
@@ -19,6 +20,19 @@ export function becomeWrap(command: string, become: BecomeOptions | undefined): 
     command: `sudo ${sflags}${passFlags} -u ${shellQuote(become.user)} /bin/sh -c ${shellQuote(command)}`,
     stdinPrefix: become.password ? `${become.password}\n` : undefined,
   };
+}
+
+const BECOME_PASSWORD_PROMPT = '[tsbook-become-password]';
+
+/**
+ * Ansible's message when sudo/su refused before the command ran, from what it printed and how many
+ * times it asked for the password; undefined when become worked (or the failure is the command's).
+ */
+export function becomeFailure(become: BecomeOptions, prompts: number, stderr: string): string | undefined {
+  const method = become.method === 'su' ? 'su' : 'sudo';
+  if (prompts >= 2 || /incorrect password attempt|Sorry, try again|Authentication failure/.test(stderr)) return `Incorrect ${method} password`;
+  if (/a password is required|no password was provided|a terminal is required/.test(stderr)) return `Missing ${method} password`;
+  return undefined;
 }
 
 /** Runs commands on the controller itself (`ansible_connection: local`). */
@@ -66,6 +80,14 @@ export class LocalConnection implements Connection {
           return;
         }
         const cut = truncation(out, err);
+        const stderr = err.text();
+        if (options.become && code !== 0 && (stderr.startsWith(BECOME_PASSWORD_PROMPT) || /^(sudo|su): /.test(stderr))) {
+          const failure = becomeFailure(options.become, stderr.split(BECOME_PASSWORD_PROMPT).length - 1, stderr);
+          if (failure) {
+            reject(new BecomeError(failure));
+            return;
+          }
+        }
         resolve({ rc: code ?? (sig ? 128 + 9 : 1), stdout: out.text(), stderr: err.text(), ...(cut ? { truncated: cut } : {}) });
       });
       child.stdin.on('error', () => undefined);

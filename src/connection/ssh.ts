@@ -6,10 +6,10 @@ import { dirname, posix } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ClientChannel, ConnectConfig, ParsedKey, SFTPWrapper } from 'ssh2';
-import { UnreachableError } from '../model/errors.js';
+import { BecomeError, UnreachableError } from '../model/errors.js';
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, PutOptions, PutSource } from './types.js';
 import { shellQuote } from './types.js';
-import { becomeWrap } from './local.js';
+import { becomeFailure, becomeWrap } from './local.js';
 import { assertNoNul, CappedCollector, DEFAULT_MAX_OUTPUT_BYTES, truncation } from './output-cap.js';
 import {
   checkHostKey,
@@ -683,7 +683,14 @@ export class SshConnection implements Connection {
           reject(this.lost());
           return;
         }
-        // become failed before the marker: what sudo printed is the error.
+        // become failed before the marker: say why as Ansible does, or pass on what sudo printed.
+        if (become && !preambleDone) {
+          const failure = becomeFailure(become, prompts, pre.toString('utf8'));
+          if (failure) {
+            reject(new BecomeError(failure));
+            return;
+          }
+        }
         if (!preambleDone && pre.length > 0) emitErr(pre);
         const rc = exitCode ?? (aborted ? 128 + 9 : signalRc(exitSignal));
         resolve({ rc, stdout: out, stderr: err });

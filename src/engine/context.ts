@@ -153,6 +153,8 @@ export class EngineModuleContext implements ModuleContext {
   lookupVar(name: string): { readonly defined: boolean; readonly value?: unknown } {
     const found = lookupPath(this.input.vars, name);
     if (!found.defined) return { defined: false };
+    // a registered result (or a value inside one) is shown as it is, never rendered again
+    if (found.unsafe) return { defined: true, value: found.value };
     return { defined: true, value: this.baseTemplar().template(found.value) };
   }
 

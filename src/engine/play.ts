@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { markUnsafeTree } from '../model/values.js';
 import pMap from 'p-map';
 import type { Connection } from '../connection/types.js';
 import type { TaskInfo, TaskResult } from '../events/types.js';
@@ -17,6 +18,8 @@ import { ANSIBLE_VERSION, combineVars, factsLayer, isPlainObject, makeHostvars, 
 
 /** Actions whose plugin sets BYPASS_HOST_LOOP. */
 const BYPASS_HOST_LOOP: ReadonlySet<string> = new Set(['add_host', 'pause']);
+/** Names that give the implicit localhost when the inventory does not define them (C.LOCALHOST). */
+const IMPLICIT_LOCALHOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 /** Raised for errors that stop the whole run (ansible's "ERROR! ..." with exit code 1). */
 export class RunAbort extends Error {}
@@ -166,6 +169,10 @@ export class PlayRunner implements TaskEnv {
   /** Hosts that failed with no rescue in the current batch (max_fail_percentage counts them). */
   private batchFailed = new Set<string>();
   private readonly ended = new Set<string>();
+  /** Hosts removed before a clear_host_errors: like Ansible's play._removed_hosts, they stay out of the play's magic host lists. */
+  private readonly forgiven = new Set<string>();
+  /** Roles added to play.roles at run time by include_role with public: true. */
+  private readonly publicRoles: RoleContext[] = [];
   private endPlay = false;
   private endBatch = false;
   private aborted = false;
@@ -196,8 +203,9 @@ export class PlayRunner implements TaskEnv {
     this.roleDefaults = combineVars(...this.roles.map((r) => r.defaults));
     this.roleVars = combineVars(...this.roles.map(roleVarsOf));
     this.hostvars = makeHostvars({
-      hosts: () => [...this.run.inventory.hosts.keys()],
-      varsOf: (host) => (this.run.inventory.hosts.has(host) ? this.hostView(host) : undefined),
+      // ansible 2.14's HostVars always lists (and creates on lookup) the implicit localhost
+      hosts: () => [...new Set([...this.run.inventory.hosts.keys(), 'localhost'])],
+      varsOf: (host) => (this.run.inventory.hosts.has(host) || IMPLICIT_LOCALHOST_NAMES.includes(host) ? this.hostView(host) : undefined),
       template: (value, vars) => this.deps.newTemplar(vars).template(value),
     });
   }
@@ -233,7 +241,7 @@ export class PlayRunner implements TaskEnv {
   }
 
   private removedHosts(): Set<string> {
-    const removed = new Set<string>([...this.batchFailed, ...this.playFailed, ...this.ended]);
+    const removed = new Set<string>([...this.batchFailed, ...this.playFailed, ...this.ended, ...this.forgiven]);
     for (const h of this.run.unreachable) removed.add(h);
     for (const h of this.run.failed) removed.add(h);
     return removed;
@@ -266,7 +274,9 @@ export class PlayRunner implements TaskEnv {
 
   private playMagic(): VarsObject {
     const removed = this.removedHosts();
-    const roleNames = this.play.roles.map((r) => r.role?.name).filter((n): n is string => n !== undefined);
+    const playRoles = this.playRoles();
+    const roleNames = playRoles.map((r) => r.name);
+    const dependentNames = [...new Set(playRoles.flatMap((r) => r.dependencies ?? []))];
     return {
       ansible_play_hosts_all: [...this.hostsAll],
       ansible_play_hosts: this.hostsAll.filter((h) => !removed.has(h)),
@@ -275,8 +285,8 @@ export class PlayRunner implements TaskEnv {
       ansible_play_name: this.playName(),
       ansible_play_role_names: roleNames,
       role_names: roleNames,
-      ansible_role_names: [...new Set(this.roles.map((r) => r.name))],
-      ansible_dependent_role_names: [],
+      ansible_role_names: [...new Set([...dependentNames, ...roleNames])],
+      ansible_dependent_role_names: dependentNames,
     };
   }
 
@@ -470,8 +480,27 @@ export class PlayRunner implements TaskEnv {
     add(this.play.handlers, rootScope(this.play, true));
   }
 
+  /**
+   * Ansible's play.roles: the `roles:` entries, roles imported by import_role in the play's task
+   * sections (nested imports first), then roles included with public: true.
+   */
+  private playRoles(): RoleContext[] {
+    const out = this.play.roles.map((r) => r.role).filter((r): r is RoleContext => r !== undefined);
+    const walk = (nodes: readonly TaskNode[], current: RoleContext | undefined): void => {
+      for (const node of nodes) {
+        if (node.kind !== 'block' || node.role?.isDependency) continue;
+        const role = node.role ?? current;
+        for (const list of [node.block, node.rescue, node.always]) walk(list, role);
+        if (role && role !== current) out.push(role);
+      }
+    };
+    for (const section of [this.play.pre_tasks, this.play.tasks, this.play.post_tasks]) walk(section, undefined);
+    return [...out, ...this.publicRoles];
+  }
+
   /** include_role with public: true appends the role to play.roles: its defaults and vars become play-wide. */
   private addPlayRole(role: RoleContext): void {
+    this.publicRoles.push(role);
     if (this.roles.includes(role)) return;
     this.roles.push(role);
     this.roleDefaults = combineVars(this.roleDefaults, role.defaults);
@@ -883,6 +912,7 @@ export class PlayRunner implements TaskEnv {
     if (task.register) {
       const clean = stripInternal(dict);
       delete clean.invocation;
+      markUnsafeTree(clean);
       for (const h of targets.length > 0 ? targets : [host]) this.run.bag(this.run.hostFacts, h)[task.register] = clean;
     }
     return { failed: failedHosts, fatal };
@@ -1018,6 +1048,7 @@ export class PlayRunner implements TaskEnv {
         case 'clear_host_errors':
           if (holds(hosts[0]!, firstVars)) {
             this.clearedAt = ++this.failureClock;
+            for (const h of this.removedHosts()) this.forgiven.add(h);
             for (const h of this.hostsAll) {
               this.run.unreachable.delete(h);
               this.run.failed.delete(h);
@@ -1195,7 +1226,8 @@ export class PlayRunner implements TaskEnv {
             task: info,
             result: eventResult({ host: h, dict: { failed: true, changed: false, msg: errorMessage(err) }, noLog: false, secrets: [], durationMs: 0 }),
           });
-          this.run.statsOf(h).failed++;
+          // ansible counts a failed include_tasks file, but an include_role that cannot load only marks the host failed
+          if (inc.kind === 'include_tasks') this.run.statsOf(h).failed++;
           failed.add(h);
           this.failedAt.set(h, ++this.failureClock);
           if (!scope.rescueAvailable) this.batchFailed.add(h);

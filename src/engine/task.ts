@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { markUnsafeTree } from '../model/values.js';
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import type { TaskResult } from '../events/types.js';
 import { TsbookError, UnreachableError } from '../model/errors.js';
@@ -74,6 +75,12 @@ export interface HostExecution {
 }
 
 const CONNECTION_VAR = /^ansible_(connection|host|port|user|password|ssh_.*|private_key_file|become.*|python_interpreter|shell_.*|timeout|remote_tmp|sudo_.*)$/;
+
+/**
+ * Results made from an error the executor caught (a template or conditional error, a refused sudo):
+ * Ansible's TaskExecutor returns only `failed` and `msg` for those, without the `changed` default.
+ */
+const EXCEPTION_RESULTS = new WeakSet<object>();
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
@@ -261,7 +268,10 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
   const { templar } = ctx;
   const vars = ctx.vars;
   const mk = (v: VarsObject): TemplarLike => env.deps.newTemplar(v, task.source);
-  const noOutcome = (dict: VarsObject, err?: unknown): AttemptOutcome => ({ dict, commands: [], updates: [], error: taskErrorOf(err, task.source) });
+  const noOutcome = (dict: VarsObject, err?: unknown): AttemptOutcome => {
+    if (err !== undefined) EXCEPTION_RESULTS.add(dict);
+    return { dict, commands: [], updates: [], error: taskErrorOf(err, task.source) };
+  };
 
   let run: boolean;
   try {
@@ -388,6 +398,7 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
       else if (err instanceof UnreachableError) dict = { unreachable: true, msg: err.message, changed: false };
       else if (err instanceof TsbookError) {
         dict = { failed: true, msg: err.message };
+        EXCEPTION_RESULTS.add(dict);
         error = taskErrorOf(err, task.source);
       }
       else dict = { failed: true, msg: `Unexpected failure during module execution: ${errorMessage(err)}`, stdout: '' };
@@ -460,7 +471,7 @@ function finishAttempt(
 ): AttemptOutcome {
   if (!('failed' in dict)) dict.failed = 'rc' in dict && dict.rc !== 0 && dict.rc !== '0' && dict.rc !== null ? true : false;
   if (until) dict.attempts = attempt;
-  if (!('changed' in dict)) dict.changed = false;
+  if (!('changed' in dict) && !EXCEPTION_RESULTS.has(dict)) dict.changed = false;
   let error: TaskError | undefined;
   const hasChangedWhen = task.changed_when !== undefined && task.changed_when.length > 0;
   const hasFailedWhen = task.failed_when !== undefined && task.failed_when.length > 0;
@@ -488,7 +499,10 @@ function finishAttempt(
 function registeredVars(vars: VarsObject, register: string | undefined, dict: VarsObject, updates: readonly FactUpdate[]): VarsObject {
   const out: VarsObject = { ...vars };
   for (const u of updates) if (u.delegate === undefined) Object.assign(out, u.kind === 'facts' ? factsLayer(u.facts) : u.facts);
-  if (register) out[register] = dict;
+  if (register) {
+    markUnsafeTree(dict);
+    out[register] = dict;
+  }
   return out;
 }
 
@@ -635,7 +649,10 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
         }
         updates.push(...outcome.updates);
         for (const u of outcome.updates) Object.assign(overlay, u.kind === 'facts' ? factsLayer(u.facts) : u.facts);
-        if (task.register) overlay[task.register] = res;
+        if (task.register) {
+          markUnsafeTree(res);
+          overlay[task.register] = res;
+        }
         commands.push(...outcome.commands);
         if (outcome.diff) diffs.push(...outcome.diff);
         results.push(res);
@@ -669,7 +686,7 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
     commands.push(...outcome.commands);
     if (outcome.diff) diffs.push(...outcome.diff);
   }
-  if (!('changed' in dict)) dict.changed = false;
+  if (!('changed' in dict) && !EXCEPTION_RESULTS.has(dict)) dict.changed = false;
 
   const notify = isSkipped(dict)
     ? []

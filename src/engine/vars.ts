@@ -1,4 +1,4 @@
-import { OPAQUE } from '../model/values.js';
+import { isUnsafeTree, OPAQUE } from '../model/values.js';
 
 export type VarsObject = Record<string, unknown>;
 type ReadonlyVars = Readonly<Record<string, unknown>>;
@@ -146,13 +146,16 @@ export function makeHostvars(source: HostvarsSource): VarsObject {
 }
 
 /** Reads `a.b.c` (and `a['b']`-free dotted paths) from a vars object. */
-export function lookupPath(vars: ReadonlyVars, name: string): { defined: boolean; value?: unknown } {
+export function lookupPath(vars: ReadonlyVars, name: string): { defined: boolean; value?: unknown; unsafe?: boolean } {
   let current: unknown = vars;
+  let unsafe = false;
   for (const part of name.split('.')) {
     if (current === null || typeof current !== 'object' || !(part in (current as object))) return { defined: false };
     current = (current as Record<string, unknown>)[part];
+    if (current !== null && typeof current === 'object' && isUnsafeTree(current)) unsafe = true;
   }
-  return current === undefined ? { defined: false } : { defined: true, value: current };
+  if (current === undefined) return { defined: false };
+  return unsafe ? { defined: true, value: current, unsafe } : { defined: true, value: current };
 }
 
 /** Ansible's boolean() for keyword values such as `ignore_errors: "yes"`. */

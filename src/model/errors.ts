@@ -54,6 +54,9 @@ export class RunError extends TsbookError {
   readonly kind = 'run' as const;
 }
 
+/** Privilege escalation failed before the command ran ("Incorrect sudo password"): the task fails with it. */
+export class BecomeError extends RunError {}
+
 /** A bug in tsbook. Exit 250. */
 export class InternalError extends TsbookError {
   readonly kind = 'internal' as const;

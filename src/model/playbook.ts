@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Source } from './source.js';
 
 export type Vars = Readonly<Record<string, unknown>>;
@@ -18,6 +19,7 @@ export type LoopKind =
   | 'with_indexed_items'
   | 'with_flattened'
   | 'with_nested'
+  | 'with_cartesian'
   | 'with_subelements'
   | 'with_random_choice'
   | 'with_fileglob'
@@ -74,6 +76,10 @@ export interface RoleContext {
    * With vars/main.yml they form the role's vars, which are play-wide (DEFAULT_PRIVATE_ROLE_VARS=False).
    */
   readonly entryVars?: Vars;
+  /** Names of all the role's meta dependencies, recursively (Role.get_all_dependencies()). */
+  readonly dependencies?: readonly string[];
+  /** True when the role was loaded as another role's meta dependency. */
+  readonly isDependency?: boolean;
   readonly source: Source;
 }
 
@@ -184,4 +190,19 @@ export interface Playbook {
   readonly file: string;
   /** Plays in order; import_playbook is expanded at load time. */
   readonly plays: readonly Play[];
+}
+
+/**
+ * What IncludeRole.get_include_params() adds for a role imported from inside another role: the
+ * parent's role params and ansible_parent_role_names/paths (nearest parent first; `outer` holds the
+ * lists of the include chain above the parent).
+ */
+export function parentRoleParams(parent: RoleContext, outer: Vars = parent.params): Vars {
+  const names = outer.ansible_parent_role_names;
+  const paths = outer.ansible_parent_role_paths;
+  return {
+    ...parent.params,
+    ansible_parent_role_names: [parent.name, ...(Array.isArray(names) ? names : [])],
+    ansible_parent_role_paths: [resolve(parent.path), ...(Array.isArray(paths) ? paths : [])],
+  };
 }

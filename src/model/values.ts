@@ -16,5 +16,22 @@ export class VaultText {
   constructor(readonly ciphertext: string, readonly file: string) {}
 }
 
+const UNSAFE_TREES = new WeakSet<object>();
+
+/**
+ * Marks a value the templater must never render, with every list and mapping inside it: what a task
+ * returned (Ansible wraps registered results with wrap_var, so a `{{` in stdout stays text).
+ */
+export function markUnsafeTree(value: unknown): void {
+  if (value === null || typeof value !== 'object' || UNSAFE_TREES.has(value)) return;
+  if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return;
+  UNSAFE_TREES.add(value);
+  for (const inner of Array.isArray(value) ? value : Object.values(value)) markUnsafeTree(inner);
+}
+
+export function isUnsafeTree(value: object): boolean {
+  return UNSAFE_TREES.has(value);
+}
+
 /** Objects with this property set are returned as they are by the templater (hostvars, etc.). */
 export const OPAQUE: unique symbol = Symbol.for('tsbook.opaque');

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Expr, Stmt } from './ast.js';
 import type { Source } from '../model/source.js';
 import { TemplateError, TsbookError } from '../model/errors.js';
-import { UnsafeText, VaultText } from '../model/values.js';
+import { isUnsafeTree, UnsafeText, VaultText } from '../model/values.js';
 import { Evaluator, FilterError, FilterNotFound, failOnUndefined, Namespace, shortName, type Environment, type FilterFn, type TestFn } from './evaluate.js';
 import { FILTERS } from './filters.js';
 import { TemplateSyntaxError } from './lexer.js';
@@ -107,6 +107,7 @@ export function containsTemplate(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   // A `!vault` value is decrypted when templated, like Ansible's AnsibleVaultEncryptedUnicode.
   if (value instanceof VaultText) return true;
+  if (isUnsafeTree(value)) return false;
   if (Array.isArray(value)) {
     const hit = containsCache.get(value);
     if (hit !== undefined) return hit;
@@ -344,6 +345,11 @@ export class Templar {
       searchPaths: this.options.searchPaths ?? [],
       renderText: (text) => this.renderText(text),
       addSecret: this.options.onSecret,
+      varNames: () => {
+        const names = new Set<string>();
+        for (let l: VarLayer | null = this.layer; l !== null; l = l.parent) for (const k of Object.keys(l.vars)) names.add(k);
+        return [...names];
+      },
     };
   }
 
