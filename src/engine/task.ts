@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
-import { markUnsafeTree } from '../model/values.js';
+import { pyRepr } from '../template/pyvalues.js';
+import { isUnsafeTree, markUnsafeTree } from '../model/values.js';
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import type { TaskResult } from '../events/types.js';
 import { TsbookError, UnreachableError } from '../model/errors.js';
@@ -120,7 +121,7 @@ function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
 
 /** remove_omit: drops args (also nested in dicts and lists of dicts) equal to the omit placeholder. */
 export function removeOmit(args: unknown, omit: string): unknown {
-  if (!isPlainObject(args)) return args;
+  if (!isPlainObject(args) || isUnsafeTree(args)) return args;
   const out: VarsObject = {};
   for (const [key, value] of Object.entries(args)) {
     if (value === omit) continue;
@@ -625,7 +626,8 @@ export async function executeTaskOnHost(env: TaskEnv, task: Task, scope: Scope, 
         let label: string;
         try {
           const l = itemTemplar.template(settings.label ?? `{{${settings.loopVar}}}`);
-          label = typeof l === 'string' ? l : JSON.stringify(l);
+          // the default callback prints a non-string label with Python's str(): {'a': 1, 'b': True}
+          label = typeof l === 'string' ? l : pyRepr(l);
         } catch (err) {
           res.failed = true;
           res.msg = `Failed to template loop_control.label: ${errorMessage(err)}`;
