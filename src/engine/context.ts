@@ -92,6 +92,10 @@ export class EngineModuleContext implements ModuleContext {
     return conn.exec(command, this.execOptions(options));
   }
 
+  rememberProbe(command: string, result: ExecResult): void {
+    this.probeCache.set(command, Promise.resolve(result));
+  }
+
   probeCached(command: string): Promise<ExecResult> {
     let answer = this.probeCache.get(command);
     if (!answer) {

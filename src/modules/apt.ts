@@ -146,6 +146,22 @@ interface Run {
   readonly allowChangeHeld: boolean;
   readonly onlyUpgrade: boolean;
   readonly deadline: number;
+  /** policy_rc_d: the exit code of a temporary /usr/sbin/policy-rc.d around each change. */
+  readonly policyRcD?: number;
+}
+
+/**
+ * Ansible's PolicyRcD context manager as one shell wrapper: moves an existing
+ * /usr/sbin/policy-rc.d aside, writes one that exits `code` (so dpkg does not start or stop
+ * services), runs the command, then restores the original.
+ */
+export function withPolicyRcD(command: string, code: number, path = '/usr/sbin/policy-rc.d'): string {
+  return (
+    `P=${shellQuote(path)}; B=; ` +
+    'if [ -e "$P" ]; then B=$(mktemp -d) && mv -- "$P" "$B/" || { echo "Fail to move $P to $B" >&2; exit 1; }; fi; ' +
+    `printf '#!/bin/sh\\nexit %d\\n' ${Math.trunc(code)} > "$P" && chmod 0755 "$P" || { echo "Failed to create or chmod $P" >&2; exit 1; }; ` +
+    `(${command}); rc=$?; if [ -n "$B" ]; then mv -- "$B/"* "$P" && rmdir -- "$B"; else rm -f -- "$P"; fi; exit $rc`
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,9 +173,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 async function change(run: Run, build: (simulate: boolean) => string): Promise<ExecResult> {
   const { ctx } = run;
-  if (ctx.check) await ctx.run(build(false));
+  const real = run.policyRcD === undefined ? build(false) : withPolicyRcD(build(false), run.policyRcD);
+  if (ctx.check) await ctx.run(real);
   for (;;) {
-    const r = ctx.check ? await ctx.probe(build(true)) : await ctx.run(build(false));
+    const r = ctx.check ? await ctx.probe(build(true)) : await ctx.run(real);
     if (r.rc === 0 || !LOCK_ERROR.test(r.stderr)) return r;
     if (Date.now() >= run.deadline) {
       throw new ModuleFailure(`Failed to lock apt for exclusive operation: ${r.stderr.trim()}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
@@ -545,16 +562,16 @@ function upgradeMode(value: AptUpgrade | boolean | undefined): AptUpgrade {
   return v as AptUpgrade;
 }
 
-/** Ansible's mutually_exclusive and required_one_of checks for apt. */
+/**
+ * Ansible's mutually_exclusive check for apt (on the arguments given). Its required_one_of
+ * (autoremove, deb, package, update_cache, upgrade) never fires in 2.14: it runs after defaults
+ * are set, and autoremove and upgrade have defaults.
+ */
 function checkArgs(args: AptArgs): void {
   const given = (v: unknown): boolean => v !== undefined && v !== null;
   const pkg = given(firstOf<unknown>(args.name, args.package, args.pkg));
   if ([given(args.deb), pkg, given(args.upgrade)].filter(Boolean).length > 1) {
     throw new ModuleFailure('parameters are mutually exclusive: deb|package|upgrade');
-  }
-  const update = given(firstOf(args.update_cache, args['update-cache']));
-  if (![given(args.autoremove), given(args.deb), pkg, update, given(args.upgrade)].some(Boolean)) {
-    throw new ModuleFailure('one of the following is required: autoremove, deb, package, update_cache, upgrade');
   }
 }
 
@@ -587,6 +604,7 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
     allowChangeHeld: toBool(args.allow_change_held_packages),
     onlyUpgrade: toBool(args.only_upgrade),
     deadline: Date.now() + (args.lock_timeout ?? 60) * 1000,
+    ...(args.policy_rc_d !== undefined && args.policy_rc_d !== null ? { policyRcD: args.policy_rc_d } : {}),
   };
   const nothingElse = names.length === 0 && mode === 'no' && !args.deb;
 
@@ -703,7 +721,7 @@ export const aptModule: Module<AptArgs> = {
       'default-release': { type: 'string', description: 'Alias of default_release.' },
       dpkg_options: { type: 'string', description: "Comma-separated dpkg options (default 'force-confdef,force-confold')." },
       lock_timeout: { type: 'integer', description: 'Seconds to keep retrying while another process holds the apt lock (default 60).' },
-      policy_rc_d: { type: 'integer', description: 'Accepted for compatibility; tsbook does not write /usr/sbin/policy-rc.d.' },
+      policy_rc_d: { type: 'integer', description: 'Exit code of a temporary /usr/sbin/policy-rc.d while apt/dpkg run (101: do not start services).' },
     },
   },
   run: runApt,

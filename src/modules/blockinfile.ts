@@ -136,14 +136,15 @@ export const blockinfileModule: Module<BlockinfileArgs> = {
       const b = await writeChanges(ctx, target, r.text, { backup: toBool(args.backup) && target.exists, validate: args.validate });
       if (b !== '') backupFile = b;
     }
-    if (ctx.check && !target.exists) return { changed: r.changed, msg: r.msg, ...(ctx.diff ? { diff: [content] } : {}) };
+    // Ansible registers the content diff (a dict here, [content, attributes] below) even without --diff.
+    if (ctx.check && !target.exists) return { changed: r.changed, msg: r.msg, values: { diff: { ...content } }, ...(ctx.diff ? { diff: [content] } : {}) };
     const attrs: FileAttributes = { mode: args.mode, owner: args.owner, group: args.group };
     const a = await checkFileAttrs(ctx, path, attrs, r.changed, r.msg);
     const diff: FileDiff[] = [content, ...(a.diff ? [a.diff] : [])];
     return {
       changed: a.changed,
       msg: a.msg,
-      ...(backupFile !== undefined ? { values: { backup_file: backupFile } } : {}),
+      values: { diff: [{ ...content }, a.registered], ...(backupFile !== undefined ? { backup_file: backupFile } : {}) },
       ...(ctx.diff ? { diff } : {}),
     };
   },

@@ -6,7 +6,7 @@ import { dictDiff } from './util/diff.js';
 import type { AttrDiff, FileAttributes } from './util/file-state.js';
 import { applyAttributes, FILE_ATTRIBUTE_SCHEMA } from './util/file-state.js';
 import type { RemoteStat } from './util/fs-probe.js';
-import { fileState, parseStatLine, pathInfo, readLink, realPath, statPath } from './util/fs-probe.js';
+import { fileState, parseStatLine, pathInfo, prefetchProbes, readLink, realPath, statBothCommand, statPath } from './util/fs-probe.js';
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch';
 
@@ -161,6 +161,15 @@ async function ensureFile(ctx: Ctx, path0: string, c: Common): Promise<Out> {
   return { path, changed, diff };
 }
 
+/** `mkdir` one directory and, in the same round trip, stat it (remembered for statPath). */
+async function mkdirAndStat(ctx: Ctx, dir: string): Promise<{ readonly made: boolean; readonly error: string }> {
+  const stat = statBothCommand(dir);
+  const r = await ctx.run(`mkdir -- ${shellQuote(dir)} || exit $?\n${stat}`);
+  if (r.rc !== 0) return { made: false, error: r.stderr.trim() };
+  ctx.rememberProbe?.(stat, { rc: 0, stdout: r.stdout, stderr: '' });
+  return { made: true, error: '' };
+}
+
 async function ensureDirectory(ctx: Ctx, path0: string, recurse: boolean, c: Common): Promise<Out> {
   let path = path0;
   let prev = fileState(await statPath(ctx, path));
@@ -176,16 +185,23 @@ async function ensureDirectory(ctx: Ctx, path0: string, recurse: boolean, c: Com
     }
     // Create each missing component, applying attributes to each one created (as Ansible does).
     const parts = path.replace(/^\/+|\/+$/g, '').split('/');
-    let cur = '';
-    let changed = false;
+    const components: string[] = [];
     for (const part of parts) {
-      cur = path.startsWith('/') ? `${cur}/${part}` : cur === '' ? part : `${cur}/${part}`;
-      const st = await statPath(ctx, cur, true);
+      const last = components.at(-1) ?? '';
+      components.push(path.startsWith('/') ? `${last}/${part}` : last === '' ? part : `${last}/${part}`);
+    }
+    await prefetchProbes(ctx, components.map(statBothCommand));
+    let changed = false;
+    let createdParent = false;
+    for (const cur of components) {
+      // below a directory this task just made there is nothing yet
+      const st = createdParent ? undefined : await statPath(ctx, cur, true);
       if (st) continue;
-      const r = await ctx.run(`mkdir -- ${shellQuote(cur)}`);
-      if (r.rc !== 0 && !(await statPath(ctx, cur, true))) {
-        throw new ModuleFailure(`There was an issue creating ${cur} as requested: ${r.stderr.trim()}`, { path });
+      const { made, error } = await mkdirAndStat(ctx, cur);
+      if (!made && !(await statPath(ctx, cur, true))) {
+        throw new ModuleFailure(`There was an issue creating ${cur} as requested: ${error}`, { path });
       }
+      createdParent = made;
       changed = true;
       changed = (await applyAttributes(ctx, cur, c.attrs, await statPath(ctx, cur), diff)) || changed;
       changed = (await updateTimestamps(ctx, path, c.mtime, c.atime, diff)) || changed;

@@ -205,11 +205,13 @@ export const lineinfileModule: Module<LineinfileArgs> = {
       let backupName = '';
       if (r.changed && !ctx.check) backupName = await writeChanges(ctx, target, after, { backup, validate: args.validate });
       if (ctx.check && !target.exists) {
-        return { changed: r.changed, msg: r.msg, values: { backup: backupName }, ...(ctx.diff ? { diff: [content] } : {}) };
+        return { changed: r.changed, msg: r.msg, values: { backup: backupName, diff: { ...content } }, ...(ctx.diff ? { diff: [content] } : {}) };
       }
       const a = await checkFileAttrs(ctx, path, attrs, r.changed, r.msg);
       const diff: FileDiff[] = [content, ...(a.diff ? [a.diff] : [])];
-      return { changed: a.changed, msg: a.msg, values: { backup: backupName }, ...(ctx.diff ? { diff } : {}) };
+      // Ansible registers [content diff, attribute diff] even without --diff (before/after then empty).
+      const registered = [{ ...content }, a.registered];
+      return { changed: a.changed, msg: a.msg, values: { backup: backupName, diff: registered }, ...(ctx.diff ? { diff } : {}) };
     }
 
     if (regexp === undefined && searchString === undefined && line === undefined) {
@@ -228,7 +230,7 @@ export const lineinfileModule: Module<LineinfileArgs> = {
     return {
       changed: a.changed,
       msg: a.msg,
-      values: { found: r.found, backup: backupName },
+      values: { found: r.found, backup: backupName, diff: [{ ...content }, a.registered] },
       ...(ctx.diff ? { diff: [content, ...(a.diff ? [a.diff] : [])] } : {}),
     };
   },

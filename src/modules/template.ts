@@ -86,6 +86,36 @@ async function render(args: TemplateArgs, ctx: ModuleContext, path: string, newl
   return finishRendered(prepared, rendered, newline);
 }
 
+/** Python codec names tsbook can write, normalised (lowercase, '_' as '-'). */
+const CODECS: Readonly<Record<string, { name: string; max?: number; node: BufferEncoding; bom?: boolean }>> = {
+  'utf-8': { name: 'utf-8', node: 'utf8' }, utf8: { name: 'utf-8', node: 'utf8' }, u8: { name: 'utf-8', node: 'utf8' },
+  'latin-1': { name: 'latin-1', max: 0xff, node: 'latin1' }, latin1: { name: 'latin-1', max: 0xff, node: 'latin1' },
+  'iso-8859-1': { name: 'latin-1', max: 0xff, node: 'latin1' }, 'iso8859-1': { name: 'latin-1', max: 0xff, node: 'latin1' },
+  l1: { name: 'latin-1', max: 0xff, node: 'latin1' }, cp819: { name: 'latin-1', max: 0xff, node: 'latin1' },
+  ascii: { name: 'ascii', max: 0x7f, node: 'ascii' }, 'us-ascii': { name: 'ascii', max: 0x7f, node: 'ascii' }, '646': { name: 'ascii', max: 0x7f, node: 'ascii' },
+  'utf-16-le': { name: 'utf-16-le', node: 'utf16le' }, 'utf-16le': { name: 'utf-16-le', node: 'utf16le' },
+  'utf-16': { name: 'utf-16', node: 'utf16le', bom: true }, utf16: { name: 'utf-16', node: 'utf16le', bom: true },
+};
+
+/** to_bytes(text, encoding=output_encoding, errors='surrogate_or_strict'), with Python's codec errors. */
+export function encodeOutput(text: string, encoding: string): Buffer {
+  const codec = CODECS[encoding.toLowerCase().replace(/_/g, '-')];
+  if (!codec) throw new ModuleFailure(`unknown encoding: ${encoding}`);
+  if (codec.max !== undefined) {
+    let pos = 0;
+    for (const ch of text) {
+      const cp = ch.codePointAt(0) ?? 0;
+      if (cp > codec.max) {
+        const hex = cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : cp <= 0xffff ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\U${cp.toString(16).padStart(8, '0')}`;
+        throw new ModuleFailure(`'${codec.name}' codec can't encode character '${hex}' in position ${pos}: ordinal not in range(${codec.max + 1})`);
+      }
+      pos++;
+    }
+  }
+  const body = Buffer.from(text, codec.node);
+  return codec.bom ? Buffer.concat([Buffer.from([0xff, 0xfe]), body]) : body;
+}
+
 export const templateModule: Module<TemplateArgs> = {
   name: 'template',
   description: 'Render a Jinja2 template from the controller to a file on the host.',
@@ -104,7 +134,7 @@ export const templateModule: Module<TemplateArgs> = {
       trim_blocks: { type: 'boolean', description: 'Remove the first newline after a block tag (default true).' },
       lstrip_blocks: { type: 'boolean', description: 'Strip spaces and tabs before a block tag at the start of a line (default false).' },
       validate: { type: 'string', description: "Command to validate the rendered file before it replaces dest; '%s' is its path." },
-      output_encoding: { type: 'string', enum: ['utf-8', 'utf8', 'UTF-8'], description: 'Encoding of the rendered file (only utf-8).' },
+      output_encoding: { type: 'string', description: "Encoding of the rendered file: utf-8 (default), latin-1 (iso-8859-1), ascii, utf-16, utf-16-le." },
       ...FILE_ATTRIBUTE_SCHEMA,
       mode: { ...FILE_ATTRIBUTE_SCHEMA.mode, description: `${FILE_ATTRIBUTE_SCHEMA.mode.description} 'preserve' keeps the template's mode.` },
     },
@@ -122,7 +152,7 @@ export const templateModule: Module<TemplateArgs> = {
     }
     let mode = args.mode;
     if (mode === 'preserve') mode = formatMode((await stat(path)).mode & 0o7777);
-    const content = Buffer.from(await render(args, ctx, path, newline), 'utf8');
+    const content = encodeOutput(await render(args, ctx, path, newline), args.output_encoding || 'utf-8');
     return deployFile(ctx, {
       content,
       sourcePath: path,

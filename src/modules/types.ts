@@ -63,6 +63,8 @@ export interface ModuleContext {
    * polling. Contexts without it fall back to `probe`.
    */
   probeCached?(command: string): Promise<ExecResult>;
+  /** Stores what `command` answered (learned another way) for later `probeCached` calls in this task. */
+  rememberProbe?(command: string, result: ExecResult): void;
   /** Writes a file to the host (a change: recorded, not done, in check mode). */
   put(source: PutSource, remotePath: string, options?: PutOptions): Promise<void>;
   /** Reads a file from the host (runs in check mode too). */

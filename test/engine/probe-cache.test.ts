@@ -79,3 +79,38 @@ describe('statPath: lstat and stat in one round trip', () => {
     expect(execs).toHaveLength(1);
   });
 });
+
+describe('prefetchProbes: several reads in one round trip', () => {
+  it('runs one script and answers each command later from the cache', async () => {
+    const { ctx, execs } = countingContext();
+    const { prefetchProbes, splitPrefetched } = await import('../../src/modules/util/fs-probe.js');
+    expect(splitPrefetched('a\nb\n#m=0\n\n#m=1\nno newline\n#m=2\n', '#m=')).toEqual([
+      { rc: 0, stdout: 'a\nb', stderr: '' },
+      { rc: 1, stdout: '', stderr: '' },
+      { rc: 2, stdout: 'no newline', stderr: '' },
+    ]);
+    await prefetchProbes(ctx, ['cat a', 'cat b']);
+    expect(execs).toHaveLength(1);
+    expect(execs[0]).toContain('cat a');
+    expect(execs[0]).toContain('cat b');
+    // the fake host answers every exec with "v0": the script's output has no marks, so nothing is remembered
+    await ctx.probeCached('cat a');
+    expect(execs).toHaveLength(2);
+  });
+
+  it('over a real shell: stdout and rc of each command, stderr dropped', async () => {
+    const { execSync } = await import('node:child_process');
+    const { prefetchProbes } = await import('../../src/modules/util/fs-probe.js');
+    const remembered = new Map<string, ExecResult>();
+    const ctx = {
+      probe: async (command: string): Promise<ExecResult> => ({ rc: 0, stdout: execSync(command, { shell: '/bin/sh', encoding: 'utf8' }), stderr: '' }),
+      rememberProbe: (command: string, result: ExecResult) => remembered.set(command, result),
+    };
+    await prefetchProbes(ctx, ['printf "x\\ny"', 'echo err >&2; exit 3', 'echo last']);
+    expect([...remembered.values()]).toEqual([
+      { rc: 0, stdout: 'x\ny', stderr: '' },
+      { rc: 3, stdout: '', stderr: '' },
+      { rc: 0, stdout: 'last\n', stderr: '' },
+    ]);
+  });
+});

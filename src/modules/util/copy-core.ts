@@ -5,8 +5,8 @@ import { ModuleFailure } from '../types.js';
 import { runFile } from '../file.js';
 import { baseName, dirName, joinPath } from './file-args.js';
 import type { FileAttributes } from './file-state.js';
-import { applyAttributes, backupFile, moveIntoPlace, tempPathFor } from './file-state.js';
-import { pathInfo, readLink, readText, remoteSha1, statPath } from './fs-probe.js';
+import { applyAttributes, backupFile, moveIntoPlaceAndStat, tempPathFor } from './file-state.js';
+import { hashCommand, pathInfo, prefetchProbes, readLink, readText, remoteSha1, statBothCommand, statPath } from './fs-probe.js';
 
 /** One file to deploy, as the copy and template action plugins hand it to the copy module. */
 export interface DeployRequest {
@@ -63,6 +63,8 @@ async function contentDiffFor(ctx: ModuleContext, destFile: string, exists: bool
  */
 export async function deployFile(ctx: ModuleContext, req: DeployRequest): Promise<ModuleResult> {
   let destFile = req.dest.endsWith('/') ? joinPath(req.dest, req.sourceRel) : req.dest;
+  // one round trip for everything the comparison may read: dest's stats and sha1, its parent's stats
+  await prefetchProbes(ctx, [statBothCommand(destFile), hashCommand('sha1sum', destFile), statBothCommand(dirName(destFile) || '.')]);
   let st = await statPath(ctx, destFile, req.follow);
   if (st?.type === 'directory') {
     if (req.isContent) throw new ModuleFailure('can not use content with a dir as dest');
@@ -113,7 +115,7 @@ export async function deployFile(ctx: ModuleContext, req: DeployRequest): Promis
       const lst = await statPath(ctx, destFile, false);
       if (lst?.type === 'link') target = (await ctx.probe(`realpath -m -- ${shellQuote(destFile)}`)).stdout.trim() || destFile;
     }
-    await moveIntoPlace(ctx, tmp, target, st !== undefined);
+    await moveIntoPlaceAndStat(ctx, tmp, target, st !== undefined, destFile);
     await applyAttributes(ctx, destFile, req.attrs, await statPath(ctx, destFile, false));
     const values: Record<string, unknown> = {
       dest: destFile,

@@ -2,7 +2,7 @@ import { shellQuote } from '../../connection/types.js';
 import type { ModuleContext } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import type { RemoteStat } from './fs-probe.js';
-import { formatMode, statPath } from './fs-probe.js';
+import { formatMode, statBothCommand, statPath } from './fs-probe.js';
 
 /** Ansible's file common arguments (mode, owner, group), as the modules take them. */
 export interface FileAttributes {
@@ -216,14 +216,38 @@ export async function writeFileAtomic(
 
 /** `mv` a staged temp file onto dest, copying the old dest's mode/owner first (or 0644 when new). */
 export async function moveIntoPlace(ctx: Pick<ModuleContext, 'run'>, tmp: string, dest: string, existed: boolean): Promise<string> {
+  const r = await ctx.run(moveCommand(tmp, dest, existed));
+  await failedMove(ctx, r, tmp, dest);
+  return tmp;
+}
+
+function moveCommand(tmp: string, dest: string, existed: boolean): string {
   const q = shellQuote;
   const keep = existed
     ? `chmod --reference=${q(dest)} ${q(tmp)} && { chown --reference=${q(dest)} ${q(tmp)} 2>/dev/null || true; }`
     : `chmod ${formatMode(DEFAULT_FILE_MODE)} ${q(tmp)}`;
-  const r = await ctx.run(`${keep} && mv -f -- ${q(tmp)} ${q(dest)}`);
+  return `${keep} && mv -f -- ${q(tmp)} ${q(dest)}`;
+}
+
+/**
+ * moveIntoPlace, then both stats of `statTarget` in the same round trip, remembered for the
+ * module's next statPath (what it reports and the attributes it applies come from that stat).
+ */
+export async function moveIntoPlaceAndStat(ctx: Pick<ModuleContext, 'run' | 'rememberProbe'>, tmp: string, dest: string, existed: boolean, statTarget: string): Promise<void> {
+  if (!ctx.rememberProbe) {
+    await moveIntoPlace(ctx, tmp, dest, existed);
+    return;
+  }
+  const stat = statBothCommand(statTarget);
+  const r = await ctx.run(`${moveCommand(tmp, dest, existed)} || exit $?\n${stat}`);
+  await failedMove(ctx, r, tmp, dest);
+  ctx.rememberProbe(stat, { rc: 0, stdout: r.stdout, stderr: '' });
+}
+
+async function failedMove(ctx: Pick<ModuleContext, 'run'>, r: { rc: number; stderr: string }, tmp: string, dest: string): Promise<void> {
+  const q = shellQuote;
   if (r.rc !== 0) {
     await ctx.run(`rm -f -- ${q(tmp)}`);
     throw new ModuleFailure(`Could not replace file: ${tmp} to ${dest}: ${r.stderr.trim()}`, { dest });
   }
-  return tmp;
 }

@@ -29,7 +29,7 @@ export interface RemoteStat {
   readonly rdev: number;
 }
 
-type Probe = Pick<ModuleContext, 'probe' | 'probeCached'>;
+type Probe = Pick<ModuleContext, 'probe' | 'probeCached' | 'rememberProbe'>;
 
 const STAT_FORMAT = '%f|%s|%u|%g|%U|%G|%.9X|%.9Y|%.9Z|%i|%d|%h|%b|%B|%t|%T';
 
@@ -78,6 +78,38 @@ function isAbsentError(stderr: string): boolean {
   return /No such file or directory|Not a directory/.test(stderr);
 }
 
+/**
+ * Runs several read-only probes in ONE round trip and remembers each answer for `probeCached`, so
+ * that the module's later statPath/remoteSha1 calls cost nothing. Only for probes whose callers use
+ * stdout and rc (their stderr is dropped). Without a task cache it does nothing.
+ */
+export async function prefetchProbes(ctx: Pick<ModuleContext, 'probe' | 'rememberProbe'>, commands: readonly string[]): Promise<void> {
+  if (!ctx.rememberProbe || commands.length === 0) return;
+  const mark = `#tsbook-prefetch-${Math.random().toString(36).slice(2, 10)}=`;
+  // a subshell each: a command's `exit` ends only its own answer
+  const script = commands.map((c) => `(\n${c}\n) 2>/dev/null; printf '\\n%s%d\\n' '${mark}' "$?"`).join('\n');
+  const r = await ctx.probe(script);
+  for (const [i, answer] of splitPrefetched(r.stdout, mark).entries()) {
+    if (i < commands.length) ctx.rememberProbe(commands[i], answer);
+  }
+}
+
+/** Splits prefetchProbes' output into one answer per command. Exported for tests. */
+export function splitPrefetched(stdout: string, mark: string): { rc: number; stdout: string; stderr: string }[] {
+  const answers: { rc: number; stdout: string; stderr: string }[] = [];
+  let rest = stdout;
+  for (;;) {
+    const at = rest.indexOf(`\n${mark}`);
+    if (at < 0) break;
+    const end = rest.indexOf('\n', at + 1 + mark.length);
+    const rc = Number(rest.slice(at + 1 + mark.length, end < 0 ? undefined : end));
+    answers.push({ rc, stdout: rest.slice(0, at), stderr: '' });
+    if (end < 0) break;
+    rest = rest.slice(end + 1);
+  }
+  return answers;
+}
+
 /** Probes through the task's read cache when the context has one. */
 function probeRead(ctx: Probe, command: string): ReturnType<ModuleContext['probe']> {
   return ctx.probeCached ? ctx.probeCached(command) : ctx.probe(command);
@@ -86,7 +118,7 @@ function probeRead(ctx: Probe, command: string): ReturnType<ModuleContext['probe
 const RC_MARK = '#tsbook-rc=';
 
 /** Both stats of a path in one round trip: `lstat` then `stat -L`, each as output or error text. */
-function statBothCommand(path: string): string {
+export function statBothCommand(path: string): string {
   const quoted = shellQuote(path);
   const format = shellQuote(STAT_FORMAT);
   return `LC_ALL=C stat -c ${format} -- ${quoted} 2>&1; echo "${RC_MARK}$?"; LC_ALL=C stat -L -c ${format} -- ${quoted} 2>&1; echo "${RC_MARK}$?"`;
@@ -135,9 +167,13 @@ export async function remoteMd5(ctx: Probe, path: string): Promise<string | unde
   return hashOf(ctx, 'md5sum', path);
 }
 
+export function hashCommand(tool: string, path: string): string {
+  return `${tool} -- ${shellQuote(path)}`;
+}
+
 /** Runs one of the coreutils `*sum` tools on a host path. */
 export async function hashOf(ctx: Probe, tool: string, path: string): Promise<string | undefined> {
-  const r = await probeRead(ctx, `${tool} -- ${shellQuote(path)}`);
+  const r = await probeRead(ctx, hashCommand(tool, path));
   if (r.rc !== 0) return undefined;
   const m = /^\\?([0-9a-f]+)\s/.exec(r.stdout);
   return m ? m[1] : undefined;

@@ -73,7 +73,7 @@ export async function checkFileAttrs(
   attrs: FileAttributes,
   changed: boolean,
   message: string,
-): Promise<{ msg: string; changed: boolean; diff: FileDiff | undefined }> {
+): Promise<{ msg: string; changed: boolean; diff: FileDiff | undefined; registered: Record<string, unknown> }> {
   const d: AttrDiff = { before: {}, after: {} };
   const st = await statPath(ctx, path, true);
   const attrChanged = await applyAttributes(ctx, st ? await realPath(ctx, path) : path, attrs, st, d);
@@ -84,7 +84,9 @@ export async function checkFileAttrs(
     ch = true;
     msg += 'ownership, perms or SE linux context changed';
   }
-  return { msg, changed: ch, diff: attributeDiff(path, d.before, d.after) };
+  const headers = { before_header: `${path} (file attributes)`, after_header: `${path} (file attributes)` };
+  const registered = Object.keys(d.before).length > 0 || Object.keys(d.after).length > 0 ? { before: d.before, after: d.after, ...headers } : headers;
+  return { msg, changed: ch, diff: attributeDiff(path, d.before, d.after), registered };
 }
 
 /** The content diff both editors produce. */
