@@ -368,6 +368,16 @@ export class PlayRunner implements TaskEnv {
     if (!conn) {
       conn = this.options.connect(target, connVars);
       this.run.connections.set(target, conn);
+      const user = connVars.ansible_user ?? connVars.ansible_ssh_user;
+      const port = Number(connVars.ansible_port ?? connVars.ansible_ssh_port);
+      this.run.emit({
+        event: 'connection_open',
+        host: target,
+        transport: conn.transport ?? String(connVars.ansible_connection ?? 'ssh'),
+        ...(typeof user === 'string' ? { user } : {}),
+        address: String(connVars.ansible_host ?? connVars.ansible_ssh_host ?? target),
+        ...(Number.isInteger(port) && port > 0 ? { port } : {}),
+      });
     }
     return conn;
   }

@@ -41,6 +41,12 @@ const EVENTS: { readonly [K in RunEventName]: Schema } = {
     ['task', 'host', 'attempt', 'retriesLeft', 'result'],
   ),
   no_hosts_remaining: event('no_hosts_remaining', 'max_fail_percentage or any_errors_fatal stopped the play ("NO MORE HOSTS LEFT").', {}, []),
+  connection_open: event(
+    'connection_open',
+    "A host's connection is opened: once per host and run (tsbook keeps it for the whole run).",
+    { host: str, transport: str, user: str, address: str, port: { type: 'integer', minimum: 1 } },
+    ['host', 'transport'],
+  ),
   warning: event('warning', 'A warning, with where it comes from when known.', { message: str, source: ref('source') }, ['message']),
   play_end: event('play_end', 'A play is over.', { name: str }, ['name']),
   recap: event('recap', 'The last event: PLAY RECAP counts per host.', { hosts: { type: 'object', additionalProperties: ref('stats') } }, ['hosts']),

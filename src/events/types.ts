@@ -65,6 +65,8 @@ export type RunEvent =
   | { readonly event: 'task_retry'; readonly task: TaskInfo; readonly host: string; readonly attempt: number; readonly retriesLeft: number; readonly result: TaskResult }
   /** max_fail_percentage exceeded or any_errors_fatal: the play stops ("NO MORE HOSTS LEFT"). */
   | { readonly event: 'no_hosts_remaining' }
+  /** A host's connection is opened (once per host and run; -vvv shows it). */
+  | { readonly event: 'connection_open'; readonly host: string; readonly transport: string; readonly user?: string; readonly address?: string; readonly port?: number }
   | { readonly event: 'warning'; readonly message: string; readonly source?: Source }
   | { readonly event: 'play_end'; readonly name: string }
   | { readonly event: 'recap'; readonly hosts: Readonly<Record<string, HostStats>> };

@@ -455,6 +455,7 @@ export function liveRenderer(stream: LiveStream, options: LiveOptions): LiveRend
       if (shown) maybeClose(shown);
     },
     handler_notified: (e) => toPlain(e),
+    connection_open: (e) => toPlain(e),
     no_hosts_remaining: (e) => {
       closeAll();
       toPlain(e);

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { EventListener, HostStats, TaskInfo, TaskResult } from '../events/types.js';
+import type { EventListener, HostStats, RunEvent, TaskInfo, TaskResult } from '../events/types.js';
 import { formatSource } from '../model/source.js';
 import { pyJson } from '../util/pyjson.js';
 import { dispatch, type EventHandlers, type Writer } from './types.js';
@@ -138,6 +138,9 @@ export function plainRenderer(out: Writer, options: PlainOptions): EventListener
     host_unreachable: () => undefined,
     task_retry: (e) => line(c.red(`FAILED - RETRYING: [${e.host}]: ${taskTitle(e.task)} (${e.retriesLeft} retries left).`)),
     no_hosts_remaining: () => line(banner('NO MORE HOSTS LEFT', columns)),
+    connection_open: (e) => {
+      if (options.verbosity > 2) for (const text of connectionDebugLines(e)) line(c.dim(text));
+    },
     handler_notified: (e) => {
       if (options.verbosity > 1) line(c.dim(`NOTIFIED HANDLER ${e.handler} for ${e.host}`));
     },
@@ -175,4 +178,13 @@ export function recapLine(host: string, s: HostStats, c?: ChalkInstance): string
     col('rescued', s.rescued, c?.green),
     col('ignored', s.ignored, c?.magenta),
   ].join(' ');
+}
+
+/** -vvv: Ansible's "ESTABLISH ... CONNECTION" line, and how tsbook talks to the host. */
+export function connectionDebugLines(e: Extract<RunEvent, { event: 'connection_open' }>): string[] {
+  const who = e.address ?? e.host;
+  const kind = e.transport.toUpperCase();
+  const lines = [`<${who}> ESTABLISH ${kind} CONNECTION FOR USER: ${e.user ?? (kind === 'LOCAL' ? process.env.USER ?? 'root' : '?')}`];
+  if (e.transport === 'ssh') lines.push(`<${who}> SSH: one ssh2 connection to ${who}:${e.port ?? 22} for the whole run; each command is a channel on it`);
+  return lines;
 }

@@ -88,6 +88,7 @@ export function reportCollector(clock: () => number = Date.now): ReportCollector
     include: ignore,
     task_retry: ignore,
     no_hosts_remaining: ignore,
+    connection_open: ignore,
     play_end: ignore,
   };
   return {

@@ -34,3 +34,15 @@ describe('plain output (ansible default callback)', () => {
     expect(text).toContain('task path: p.yml:3:7');
   });
 });
+
+describe('-vvv connection debugging', () => {
+  const open: RunEvent = { event: 'connection_open', host: 'pi01', transport: 'ssh', user: 'root', address: '10.4.0.21', port: 2222 };
+  it('prints the ESTABLISH line (as ansible -vvv) and the transport, only at -vvv', () => {
+    let text = '';
+    plainRenderer({ write: (t) => (text += t) }, { color: false, verbosity: 3 })(open);
+    expect(text).toBe('<10.4.0.21> ESTABLISH SSH CONNECTION FOR USER: root\n<10.4.0.21> SSH: one ssh2 connection to 10.4.0.21:2222 for the whole run; each command is a channel on it\n');
+    let quiet = '';
+    plainRenderer({ write: (t) => (quiet += t) }, { color: false, verbosity: 2 })(open);
+    expect(quiet).toBe('');
+  });
+});
