@@ -1,5 +1,6 @@
 import type { LoopKind } from '../model/playbook.js';
 import { isPlainObject, toBool } from './vars.js';
+import { SequenceError, sequenceItems as parseSequence } from '../util/sequence.js';
 
 /** A loop that cannot be expanded; the task fails with this message on that host. */
 export class LoopError extends Error {}
@@ -56,76 +57,14 @@ function dictItems(terms: unknown[] | Record<string, unknown>): unknown[] {
   return out;
 }
 
-const NUM = '(0?x?[0-9a-f]+)';
-const SHORTCUT = new RegExp(`^(${NUM}-)?${NUM}(/${NUM})?(:(.+))?$`, 'i');
-
-function parseInt0(text: string, what: string): number {
-  const t = text.trim().toLowerCase();
-  let n: number;
-  if (/^[-+]?0x[0-9a-f]+$/.test(t)) n = parseInt(t, 16);
-  else if (/^[-+]?0o[0-7]+$/.test(t)) n = parseInt(t.replace('0o', ''), 8);
-  else if (/^[-+]?\d+$/.test(t)) n = parseInt(t, 10);
-  else throw new LoopError(`can't parse ${what}=${text} as integer`);
-  return n;
-}
-
-function pyFormat(format: string, n: number): string {
-  return format.replace(/%(0?)(\d*)([dxXos])/, (_m, zero: string, width: string, conv: string) => {
-    let s = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : String(n);
-    const w = width ? parseInt(width, 10) : 0;
-    if (s.length < w) s = (zero ? '0' : ' ').repeat(w - s.length) + s;
-    return s;
-  });
-}
-
-/** with_sequence: `start=1 end=5 stride=1 format=%d`, `count=3`, or the `[start-]end[/stride][:format]` shortcut. */
+/** with_sequence for one term; a bad term is a LoopError. */
 export function sequenceItems(term: string): string[] {
-  let start = 1;
-  let end: number | undefined;
-  let count: number | undefined;
-  let stride = 1;
-  let format = '%d';
-  const match = SHORTCUT.exec(term.trim());
-  if (match) {
-    if (match[2] !== undefined) start = parseInt0(match[2], 'start');
-    end = parseInt0(match[3]!, 'end');
-    if (match[5] !== undefined) stride = parseInt0(match[5], 'stride');
-    if (match[7] !== undefined) format = match[7];
-  } else {
-    const args: Record<string, string> = {};
-    for (const part of term.trim().split(/\s+/)) {
-      if (part === '') continue;
-      const eq = part.indexOf('=');
-      if (eq < 0) throw new LoopError(`unrecognized arguments to with_sequence: ['${part}']`);
-      args[part.slice(0, eq)] = part.slice(eq + 1).replace(/^(['"])(.*)\1$/, '$2');
-    }
-    for (const key of Object.keys(args)) {
-      if (!['start', 'end', 'count', 'stride', 'format'].includes(key)) throw new LoopError(`unrecognized arguments to with_sequence: ['${key}']`);
-    }
-    if (args.start !== undefined) start = parseInt0(args.start, 'start');
-    if (args.end !== undefined) end = parseInt0(args.end, 'end');
-    if (args.count !== undefined) count = parseInt0(args.count, 'count');
-    if (args.stride !== undefined) stride = parseInt0(args.stride, 'stride');
-    if (args.format !== undefined) format = args.format;
+  try {
+    return parseSequence(term);
+  } catch (err) {
+    if (err instanceof SequenceError) throw new LoopError(err.message);
+    throw err;
   }
-  if (count === undefined && end === undefined) throw new LoopError('must specify count or end in with_sequence');
-  if (count !== undefined && end !== undefined) throw new LoopError("can't specify both count and end in with_sequence");
-  if (count !== undefined) {
-    if (count !== 0) end = start + count * stride - 1;
-    else {
-      start = 0;
-      end = 0;
-      stride = 0;
-    }
-  }
-  const last = end!;
-  if (stride > 0 && last < start) throw new LoopError('to count backwards make stride negative');
-  if (stride < 0 && last > start) throw new LoopError("to count forward don't make stride negative");
-  if ((format.match(/%/g) ?? []).length !== 1) throw new LoopError(`bad formatting string: ${format}`);
-  const out: string[] = [];
-  if (stride === 0) return out;
-  for (let i = start; stride > 0 ? i <= last : i >= last; i += stride) out.push(pyFormat(format, i));
-  return out;
 }
 
 function subelementItems(terms: unknown[] | Record<string, unknown>, templar: LoopTemplar): unknown[] {
@@ -225,6 +164,12 @@ export function loopItems(kind: LoopKind, loop: unknown, templar: LoopTemplar, r
         result = combined;
       }
       return result.map((x) => (Array.isArray(x) ? flattenOnce(x) : [x]));
+    }
+    case 'with_cartesian': {
+      const lists = asList(terms).map((t) => asList(listifyTerms(t, templar)));
+      let result: unknown[][] = [[]];
+      for (const next of lists) result = result.flatMap((prefix) => next.map((x) => [...prefix, x]));
+      return result.map((x) => flattenOnce(x));
     }
     case 'with_sequence':
       return asList(terms).flatMap((t) => sequenceItems(String(t)));

@@ -1,4 +1,4 @@
-import type { Block, Condition, InheritableKeywords, IncludeRole, IncludeTasks, Play, RoleContext, Task, Vars } from '../model/playbook.js';
+import { parentRoleParams, type Block, type Condition, type InheritableKeywords, type IncludeRole, type IncludeTasks, type Play, type RoleContext, type Task, type Vars } from '../model/playbook.js';
 
 /**
  * Where a node runs: the chain of enclosing blocks/includes up to the play, with the inherited
@@ -68,12 +68,18 @@ export function includeScope(parent: Scope, include: IncludeTasks | IncludeRole,
     when: apply?.when && apply.when.length > 0 ? [...parent.when, ...apply.when] : parent.when,
     tags: apply?.tags && apply.tags.length > 0 ? [...parent.tags, ...apply.tags] : parent.tags,
     blockVars: { ...parent.blockVars, ...(include.vars ?? {}), ...(apply?.vars ?? {}) },
-    includeParams: { ...parent.includeParams, ...(include.vars ?? {}), ...params },
+    includeParams: { ...parent.includeParams, ...(include.vars ?? {}), ...parentRoleLayer(parent, include), ...params },
     role: role ?? parent.role,
     rescueAvailable: parent.rescueAvailable,
     alwaysAvailable: parent.alwaysAvailable,
     isHandler: parent.isHandler,
   };
+}
+
+/** include_role from inside a role: the parent role's params and ansible_parent_role_names/paths. */
+function parentRoleLayer(parent: Scope, include: IncludeTasks | IncludeRole): Vars {
+  if (include.kind !== 'include_role' || !include.role) return {};
+  return parentRoleParams(include.role, { ...include.role.params, ...parent.includeParams });
 }
 
 function stripConditional(include: IncludeTasks | IncludeRole): InheritableKeywords {

@@ -68,7 +68,7 @@ export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set(['async', 'poll
 
 export const LOOP_KINDS: readonly LoopKind[] = [
   'with_items', 'with_list', 'with_dict', 'with_together', 'with_sequence', 'with_indexed_items', 'with_flattened',
-  'with_nested', 'with_subelements', 'with_random_choice', 'with_fileglob', 'with_first_found', 'with_lines',
+  'with_nested', 'with_cartesian', 'with_subelements', 'with_random_choice', 'with_fileglob', 'with_first_found', 'with_lines',
 ];
 
 export const LOOP_CONTROL_KEYS: readonly string[] = ['loop_var', 'index_var', 'label', 'pause', 'extended'];

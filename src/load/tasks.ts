@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { LoadError } from '../model/errors.js';
-import type { Block, IncludeRole, IncludeTasks, InheritableKeywords, LoopControl, LoopKind, RoleContext, Task, TaskNode, Vars } from '../model/playbook.js';
+import { parentRoleParams, type Block, type IncludeRole, type IncludeTasks, type InheritableKeywords, type LoopControl, type LoopKind, type RoleContext, type Task, type TaskNode, type Vars } from '../model/playbook.js';
 import type { Source } from '../model/source.js';
 import { canonicalModuleName, ENGINE_ACTIONS } from '../modules/registry.js';
 import type { Module } from '../modules/types.js';
@@ -628,7 +628,7 @@ async function importRole(ctx: TaskLoadContext, action: ActionSpec, kw: TaskKeyw
   const expanded = await expandRole(
     { file: ctx.file, playbookDir: ctx.playbookDir, modules: ctx.modules, stack: ctx.stack, roleStack: ctx.role ? [ctx.role.path] : [], seen: undefined },
     entry,
-    options,
+    { ...options, ...(ctx.role ? { inheritedParams: parentRoleParams(ctx.role) } : {}) },
     ctx.role?.path,
   );
   ctx.handlers.push(...expanded.handlers);
@@ -692,7 +692,7 @@ async function roleFile(state: RoleLoadState, entry: RoleEntry, rolePath: string
 export async function expandRole(
   state: RoleLoadState,
   entry: RoleEntry,
-  options: Omit<RoleOptions, 'name'> & { readonly vars?: Vars } = {},
+  options: Omit<RoleOptions, 'name'> & { readonly vars?: Vars; readonly inheritedParams?: Vars; readonly isDependency?: boolean } = {},
   parentRolePath?: string,
 ): Promise<ExpandedRole & { skipped: boolean }> {
   const searchPaths = roleSearchPaths(state.playbookDir, parentRolePath);
@@ -717,27 +717,34 @@ export async function expandRole(
   state.seen?.add(identity);
 
   const entryVars = (options.vars ?? entry.keywords.vars) as Vars | undefined;
-  const role: RoleContext = {
-    ...(entryVars !== undefined && Object.keys(entryVars).length > 0 ? { entryVars } : {}),
-    name: roleNameFromPath(rolePath),
-    path: rolePath,
-    defaults: defaultsPath ? await loadVarsFile(defaultsPath, entry.source) : {},
-    vars: varsPath ? await loadVarsFile(varsPath, entry.source) : {},
-    params: entry.params,
-    source: entry.source,
-  };
+  // Role.get_role_params(dep_chain): a dependency also sees the params of the roles above it.
+  const params = options.inheritedParams ? { ...options.inheritedParams, ...entry.params } : entry.params;
 
   const depBlocks: Block[] = [];
+  const dependencies: string[] = [];
   const handlers: TaskNode[] = [];
   const inner: RoleLoadState = { ...state, roleStack: [...state.roleStack, rolePath] };
   if (metaFile) {
     for (const depNode of meta.dependencies) {
       const depEntry = parseRoleEntry(metaFile, depNode);
-      const dep = await expandRole({ ...inner, file: metaFile }, depEntry, {}, rolePath);
+      const dep = await expandRole({ ...inner, file: metaFile }, depEntry, { inheritedParams: params, isDependency: true }, rolePath);
       if (!dep.skipped) depBlocks.push(dep.block);
+      dependencies.push(...(dep.role.dependencies ?? []), dep.role.name);
       handlers.push(...dep.handlers);
     }
   }
+
+  const role: RoleContext = {
+    ...(entryVars !== undefined && Object.keys(entryVars).length > 0 ? { entryVars } : {}),
+    ...(dependencies.length > 0 ? { dependencies } : {}),
+    ...(options.isDependency ? { isDependency: true } : {}),
+    name: roleNameFromPath(rolePath),
+    path: rolePath,
+    defaults: defaultsPath ? await loadVarsFile(defaultsPath, entry.source) : {},
+    vars: varsPath ? await loadVarsFile(varsPath, entry.source) : {},
+    params,
+    source: entry.source,
+  };
 
   const roleHandlers: TaskNode[] = [];
   const ctxFor = (file: YamlFile, handler: boolean): TaskLoadContext => ({

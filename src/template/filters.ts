@@ -1,5 +1,6 @@
 /** Jinja2's builtin filters and Ansible's core/mathstuff/urls filters. */
 import { createHash } from 'node:crypto';
+import { urldecode, urlsplit } from './filters-url.js';
 import { homedir } from 'node:os';
 import { posix as path } from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -503,6 +504,43 @@ function product(lists: unknown[][]): unknown[] {
   return acc.map((t) => makeTuple(t));
 }
 
+/** The `r` of itertools.combinations/permutations: an int. */
+function lengthArg(r: unknown): number {
+  if (typeof r === 'number' && Number.isInteger(r)) return r;
+  if (typeof r === 'boolean') return r ? 1 : 0;
+  throw new PyTypeError(`'${classRepr(r).replace(/^<class '(.*)'>$/, '$1')}' object cannot be interpreted as an integer`);
+}
+
+/** itertools.combinations: r-length tuples in input order, without repeats. */
+function combinations(items: readonly unknown[], r: number): unknown[] {
+  const out: unknown[] = [];
+  const pick = (start: number, chosen: unknown[]): void => {
+    if (chosen.length === r) {
+      out.push(makeTuple([...chosen]));
+      return;
+    }
+    for (let i = start; i < items.length; i++) pick(i + 1, [...chosen, items[i]]);
+  };
+  if (r >= 0 && r <= items.length) pick(0, []);
+  return out;
+}
+
+/** itertools.permutations: r-length ordered tuples of distinct positions. */
+function permutations(items: readonly unknown[], r: number): unknown[] {
+  const out: unknown[] = [];
+  const pick = (used: readonly boolean[], chosen: unknown[]): void => {
+    if (chosen.length === r) {
+      out.push(makeTuple([...chosen]));
+      return;
+    }
+    items.forEach((x, i) => {
+      if (!used[i]) pick(used.map((u, j) => u || j === i), [...chosen, x]);
+    });
+  };
+  if (r >= 0 && r <= items.length) pick(items.map(() => false), []);
+  return out;
+}
+
 function truncate(s: string, length: number, killwords: boolean, end: string, leeway: number): string {
   if (s.length <= length + leeway) return s;
   if (killwords) return s.slice(0, length - end.length) + end;
@@ -725,6 +763,12 @@ export const FILTERS: Record<string, FilterFn> = {
   zip: (_c, v, a) => zipLists([list(v), ...a.map(list)], false, null),
   zip_longest: (_c, v, a, k) => zipLists([list(v), ...a.map(list)], true, k.fillvalue ?? null),
   product: (_c, v, a) => product([list(v), ...a.map(list)]),
+  combinations: (_c, v, a, k) => combinations(list(v), lengthArg(param(a, k, 0, 'r', null))),
+  permutations: (_c, v, a, k) => {
+    const items = list(v);
+    const r = param(a, k, 0, 'r', null);
+    return permutations(items, r === null ? items.length : lengthArg(r));
+  },
   difference: (c, v, a) => toSetOps(c, v, a[0], 'difference'),
   intersect: (c, v, a) => toSetOps(c, v, a[0], 'intersect'),
   union: (c, v, a) => toSetOps(c, v, a[0], 'union'),
@@ -890,6 +934,8 @@ export const FILTERS: Record<string, FilterFn> = {
     return out;
   },
   strformat: (_c, v, a, k) => strFormat(text(v), a, k),
+  urlsplit: (_c, v, a, k) => urlsplit(text(v), text(param(a, k, 0, 'query', ''))),
+  urldecode: (_c, v) => urldecode(text(v)),
 };
 FILTERS.d = FILTERS.default as FilterFn;
 

@@ -2,7 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { SequenceError, sequenceItems } from '../util/sequence.js';
 import { passwordLookup } from './lookup-password.js';
+import { pyRegex } from './pyregex.js';
 import { isPlainObject, makeTuple, MISSING, PyError, pyStr, truthy, UndefinedError, Undefined } from './pyvalues.js';
 
 export interface LookupContext {
@@ -14,6 +16,8 @@ export interface LookupContext {
   renderText?(text: string): string;
   /** Told each secret a lookup generates (lookup('password')), so the run redacts it like a vault value. */
   addSecret?(value: string): void;
+  /** Names of every variable in scope (lookup('varnames')). */
+  varNames?(): readonly string[];
 }
 
 /** A lookup gets its terms (already templated) and keyword options, and returns a list. */
@@ -27,6 +31,18 @@ function flattenOnce(terms: readonly unknown[]): unknown[] {
     else out.push(t);
   }
   return out;
+}
+
+/** listify_lookup_plugin_terms on an already templated term. */
+function listify(term: unknown): unknown[] {
+  return Array.isArray(term) ? term : [term];
+}
+
+/** itertools.product of the lists, each combination flattened one level (nested/cartesian lookups). */
+function product(lists: readonly unknown[][]): unknown[] {
+  let acc: unknown[][] = [[]];
+  for (const list of lists) acc = acc.flatMap((prefix) => list.map((x) => [...prefix, x]));
+  return acc.map((combo) => flattenOnce(combo));
 }
 
 export function findControllerFile(name: string, searchPaths: readonly string[]): string | undefined {
@@ -230,6 +246,33 @@ export const LOOKUPS: Record<string, LookupFn> = {
       ctx.addSecret?.(value);
       return value;
     }),
+  together: (terms) => {
+    const lists = terms.map(listify);
+    const len = Math.max(0, ...lists.map((l) => l.length));
+    return Array.from({ length: len }, (_v, i) => flattenOnce(lists.map((l) => (i < l.length ? l[i] : null))));
+  },
+  nested: (terms) => {
+    if (terms.length === 0) throw new PyError('with_nested requires at least one element in the nested list');
+    return product(terms.map(listify));
+  },
+  cartesian: (terms) => product(terms.map(listify)),
+  sequence: (terms) =>
+    terms.flatMap((t) => {
+      try {
+        return sequenceItems(pyStr(t));
+      } catch (err) {
+        if (err instanceof SequenceError) throw new PyError(err.message);
+        throw err;
+      }
+    }),
+  varnames: (terms, _kwargs, ctx) => {
+    const names = ctx.varNames?.() ?? [];
+    return terms.flatMap((t) => {
+      if (typeof t !== 'string') throw new PyError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a ${typeof t}`);
+      const re = pyRegex(t);
+      return names.filter((n) => re.test(n));
+    });
+  },
   items: (terms) => flattenOnce(terms),
   list: (terms) => [...terms],
   indexed_items: (terms) => flattenOnce(terms).map((t, i) => makeTuple([i, t])),

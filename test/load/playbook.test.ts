@@ -198,7 +198,8 @@ describe('roles', () => {
     // The dependency has different params from the plain `base` entry, so it is kept, before the role's tasks.
     const dep = asBlock(web!.block[0]);
     expect(dep.role?.name).toBe('base');
-    expect(dep.role?.params).toEqual({ base_flag: true });
+    // Role.get_role_params(dep_chain): a dependency also sees the params of the role that pulls it in.
+    expect(dep.role?.params).toEqual({ web_port: 81, base_flag: true });
     expect(dep.source).toEqual({ file: `${DIR}/roles/web/meta/main.yml`, line: 2, col: 5 });
     const install = asTask(web!.block[1]);
     expect(install.name).toBe('install');

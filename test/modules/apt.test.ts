@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aptModule } from '../../src/modules/apt.js';
+import { aptModule, withPolicyRcD } from '../../src/modules/apt.js';
 import { packageModule } from '../../src/modules/package.js';
 import { localContext, scriptedContext, tempDir } from '../support/file-module-context.js';
 import { startServer, type TestServer } from '../support/http-server.js';
@@ -147,11 +147,8 @@ describe('apt upgrade (Ansible 2.14 upgrade())', () => {
     );
   });
 
-  it('validates like Ansible: mutually exclusive deb|package|upgrade, required one of, upgrade choices', async () => {
+  it('validates like Ansible: mutually exclusive deb|package|upgrade, upgrade choices', async () => {
     await expect(aptModule.run({ name: 'curl', upgrade: 'no' }, scriptedContext(base))).rejects.toThrow('parameters are mutually exclusive: deb|package|upgrade');
-    await expect(aptModule.run({ autoclean: true }, scriptedContext(base))).rejects.toThrow(
-      'one of the following is required: autoremove, deb, package, update_cache, upgrade',
-    );
     await expect(aptModule.run({ upgrade: 'everything' as never }, scriptedContext(base))).rejects.toThrow('value of upgrade must be one of');
   });
 });
@@ -359,5 +356,33 @@ describe('apt deb (Ansible 2.14 install_deb())', () => {
     await expect(aptModule.run({ deb: `${server.base}/nope.deb` }, localContext({ check: true }))).rejects.toThrow(
       `Failure downloading ${server.base}/nope.deb, HTTP Error 404: Not Found`,
     );
+  });
+});
+
+describe('apt policy_rc_d (Ansible\'s PolicyRcD)', () => {
+  it('wraps every change in a temporary policy-rc.d; check mode simulates unwrapped', async () => {
+    const ctx = scriptedContext(base);
+    await aptModule.run({ name: 'nginx', policy_rc_d: 101 }, ctx);
+    expect(ctx.planned[0]!.command).toBe(withPolicyRcD(`${ENV} apt-get -y ${OPTS} install nginx=1.22.1-9`, 101));
+    const check = scriptedContext(base, { check: true });
+    await aptModule.run({ name: 'nginx', policy_rc_d: 101 }, check);
+    expect(check.commands).toContain(`${ENV} apt-get -y ${OPTS} --simulate install nginx=1.22.1-9`);
+  });
+
+  it('the wrapper writes the policy, runs the command and restores what was there (real shell, temp path)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const policy = join(dir, 'policy-rc.d');
+      const show = 'cat "$P"; stat -c %a "$P"; exit 3';
+      const fresh = spawnSync('sh', ['-c', withPolicyRcD(show, 101, policy)], { encoding: 'utf8' });
+      expect([fresh.stdout, fresh.status]).toEqual(['#!/bin/sh\nexit 101\n755\n', 3]);
+      expect(existsSync(policy)).toBe(false);
+      writeFileSync(policy, '#!/bin/sh\nexit 0\n');
+      const kept = spawnSync('sh', ['-c', withPolicyRcD('cat "$P"', 104, policy)], { encoding: 'utf8' });
+      expect([kept.stdout, kept.status]).toEqual(['#!/bin/sh\nexit 104\n', 0]);
+      expect(readFileSync(policy, 'utf8')).toBe('#!/bin/sh\nexit 0\n');
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -138,9 +138,12 @@ describe('100 MB of command output', () => {
     expect(existsSync(join(root, 'dist/connection/output-cap.js'))).toBe(true);
   });
 
-  it('local connection: streamed, truncated to 10 MiB, flagged, peak RSS flat', () => {
+  it('local connection: streamed, truncated to 10 MiB, flagged, peak RSS bounded', () => {
     writeFileSync(join(dir, 'local.yml'), playbook('localhost'));
-    expectFlatMemory(['run', 'local.yml', '-i', 'localhost,', '-c', 'local'], 'localhost', 'local');
+    const r = tsbookWithPeak(['run', 'local.yml', '-i', 'localhost,', '-c', 'local', '-e', `size=${100 * MB}`], 'local');
+    console.log(`local: 100 MB in ${r.ms} ms, peak RSS ${r.peakMb.toFixed(0)} MB`);
+    expectBoundedRun(r, 'localhost', 100 * MB);
+    expect(r.peakMb).toBeLessThan(RSS_BOUND_MB);
   }, 60_000);
 
   it.skipIf(!support.available)('SSH to a fleet host: streamed, truncated to 10 MiB, flagged, peak RSS flat', () => {

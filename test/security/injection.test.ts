@@ -117,6 +117,8 @@ interface Case {
   readonly module: Module;
   readonly args: (h: HostileValue) => Record<string, unknown>;
   readonly check?: boolean;
+  /** Only these hostile values (by label) for slow modules; all of them by default. */
+  readonly only?: readonly string[];
   /** Called when the module did not fail: proves the value was passed literally. */
   readonly literal?: (h: HostileValue, o: Outcome) => void;
 }
@@ -155,7 +157,8 @@ const CASES: Case[] = [
   { name: 'sysctl name/value (check)', module: sysctlModule, args: (h) => ({ name: h.value, value: h.value, sysctl_file: at(h) }), check: true },
   { name: 'modprobe name/params (check)', module: modprobeModule, args: (h) => ({ name: h.value, params: h.value }), check: true },
   { name: 'hostname (check)', module: hostnameModule, args: (h) => ({ name: h.value }), check: true },
-  { name: 'apt name (check)', module: aptModule, args: (h) => ({ name: h.value }), check: true },
+  // apt asks apt-cache/dpkg about each name (about a second each): the shell metacharacter cases only
+  { name: 'apt name (check)', module: aptModule, args: (h) => ({ name: h.value }), check: true, only: ['semicolon', 'command substitution', 'leading dash --help'] },
   { name: 'wait_for path/search_regex', module: waitForModule, args: (h) => ({ path: at(h), timeout: 0, search_regex: h.value }) },
   // Kubernetes
   { name: 'kube_node name', module: kubeNodeModule, args: (h) => ({ name: h.value, labels: { role: 'worker' } }) },
@@ -193,7 +196,7 @@ const outcomes: { case: string; value: string; failed: boolean; msg: string }[] 
 describe('hostile values in module arguments (local shell, recording kubeadm/kubectl)', () => {
   for (const c of CASES) {
     it(c.name, async () => {
-      for (const h of HOSTILE) {
+      for (const h of HOSTILE.filter((v) => !c.only || c.only.includes(v.label))) {
         rmSync(argvLog, { force: true });
         const o = await runModule(c.module, c.args(h), { check: c.check });
         outcomes.push({ case: c.name, value: h.label, failed: o.failed, msg: o.msg });
@@ -216,8 +219,8 @@ describe('hostile values in module arguments (local shell, recording kubeadm/kub
   });
 
   it('counts', () => {
-    console.log(`injection: ${HOSTILE.length} hostile values x ${CASES.length} module arguments = ${outcomes.length} runs, ${outcomes.filter((o) => o.failed).length} refused, ${outcomes.filter((o) => !o.failed).length} passed literally`);
-    expect(outcomes.length).toBe(HOSTILE.length * CASES.length);
+    console.log(`injection: ${HOSTILE.length} hostile values, ${CASES.length} module arguments: ${outcomes.length} runs, ${outcomes.filter((o) => o.failed).length} refused, ${outcomes.filter((o) => !o.failed).length} passed literally`);
+    expect(outcomes.length).toBe(CASES.reduce((n, c) => n + (c.only?.length ?? HOSTILE.length), 0));
   });
 });
 
@@ -286,7 +289,6 @@ describe.skipIf(!support.available)('hostile inventory host names and addresses 
 `);
       const r = spawnSync(process.execPath, [join(root, 'bin/tsbook'), 'run', 'site.yml', '-i', 'inv.json', '--forks', '4'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       const out = `${r.stdout}\n${r.stderr}`;
-      if (process.env.INJ_DEBUG) writeFileSync(process.env.INJ_DEBUG, out);
       // every hostile-named host ran every task; every hostile address was unreachable
       for (const n of names) expect(out, n).toMatch(new RegExp(`${escapeRe(n)}\\s+: ok=\\d+\\s+changed=\\d+\\s+unreachable=0\\s+failed=0`));
       for (let i = 0; i < 6; i++) expect(out).toMatch(new RegExp(`addr${i}\\s+: ok=0\\s+changed=0\\s+unreachable=1`));

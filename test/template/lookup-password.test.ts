@@ -111,6 +111,11 @@ describe('query()/q() with every lookup', () => {
     list: { args: '[1, [2, 3]]', want: [[1, [2, 3]]] },
     indexed_items: { args: "['a', 'b']", want: [[0, 'a'], [1, 'b']] },
     dict: { args: '{"k": 1}', want: [{ key: 'k', value: 1 }] },
+    together: { args: "[1, 2, 3], ['a']", want: [[1, 'a'], [2, null], [3, null]] },
+    nested: { args: "['a', 'b'], [1, 2]", want: [['a', 1], ['a', 2], ['b', 1], ['b', 2]] },
+    cartesian: { args: "['a', 'b'], [1]", want: [['a', 1], ['b', 1]] },
+    sequence: { args: "'start=0 end=10 stride=5 format=n%02d'", want: ['n00', 'n05', 'n10'] },
+    varnames: { args: "'^x$'", want: ['x'] },
   };
 
   it('every registered lookup has a case here', () => {
