@@ -5,6 +5,7 @@ import type { Module, ModuleContext, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { firstOf, toBool, toList } from './util/file-args.js';
 import { cleanup, httpRequest, NoHttpClientError } from './util/http.js';
+import { outputValues, splitLines } from './util/lines.js';
 
 export type AptState = 'absent' | 'present' | 'latest' | 'build-dep' | 'fixed';
 export type AptUpgrade = 'no' | 'yes' | 'safe' | 'full' | 'dist';
@@ -146,6 +147,8 @@ interface Run {
   readonly allowChangeHeld: boolean;
   readonly onlyUpgrade: boolean;
   readonly deadline: number;
+  /** dpkg_options split on ',' (for Ansible-formatted messages). */
+  readonly dpkgOptionList?: readonly string[];
   /** policy_rc_d: the exit code of a temporary /usr/sbin/policy-rc.d around each change. */
   readonly policyRcD?: number;
 }
@@ -179,7 +182,7 @@ async function change(run: Run, build: (simulate: boolean) => string): Promise<E
     const r = ctx.check ? await ctx.probe(build(true)) : await ctx.run(real);
     if (r.rc === 0 || !LOCK_ERROR.test(r.stderr)) return r;
     if (Date.now() >= run.deadline) {
-      throw new ModuleFailure(`Failed to lock apt for exclusive operation: ${r.stderr.trim()}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
+      throw new ModuleFailure(`Failed to lock apt for exclusive operation: ${r.stderr.trim()}`, { ...outputValues(r.stdout, r.stderr), rc: r.rc });
     }
     await sleep(1000);
   }
@@ -196,8 +199,9 @@ function parseDiff(out: string): { prepared: string } {
   return { prepared: lines.slice(start + 1, end + 1).join('\n') };
 }
 
+/** Ansible's results of a change: stdout/stderr (and their _lines), and `diff` ({} without --diff). */
 function withDiff(ctx: ModuleContext, out: string, values: Record<string, unknown>): Record<string, unknown> {
-  return ctx.diff ? { ...values, diff: parseDiff(out) } : values;
+  return { ...values, diff: ctx.diff ? parseDiff(out) : {} };
 }
 
 interface Spec {
@@ -299,10 +303,31 @@ async function markManual(ctx: ModuleContext, names: readonly string[]): Promise
   if (marked.length === 0) return;
   const cmd = `apt-mark manual ${marked.map(shellQuote).join(' ')}`;
   const r = await ctx.run(cmd);
-  if (r.rc !== 0) throw new ModuleFailure(`'${cmd}' failed: ${r.stderr}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
+  if (r.rc !== 0) throw new ModuleFailure(`'${cmd}' failed: ${r.stderr}`, { ...outputValues(r.stdout, r.stderr), rc: r.rc });
 }
 
 type Mode = 'present' | 'latest' | 'build-dep' | 'fixed';
+
+/**
+ * The command line exactly as Ansible's install() formats it for its failure message (its apt-get
+ * path, quoted dpkg options and packages, and the blanks its empty %s leave).
+ */
+function ansibleInstallCommand(run: Run, mode: Mode, list: readonly string[], check: boolean): string {
+  const dpkg = (run.dpkgOptionList ?? DEFAULT_DPKG_OPTIONS.split(',')).map((o) => `-o "Dpkg::Options::=--${o}"`).join(' ');
+  const flag = (on: boolean, text: string) => (on ? text : '');
+  const parts = [
+    run.aptGet, '-y', dpkg, flag(run.onlyUpgrade, '--only-upgrade'), flag(mode === 'fixed', '--fix-broken'), flag(run.force, '--force-yes'),
+    ...(mode === 'build-dep' ? [] : [flag(run.autoremove, '--auto-remove')]),
+    flag(run.failOnAutoremove, '--no-remove'), flag(check, '--simulate'), mode === 'build-dep' ? 'build-dep' : 'install', list.map((p) => `'${p}'`).join(' '),
+  ];
+  let cmd = parts.join(' ');
+  if (run.release) cmd += ` -t '${run.release}'`;
+  if (run.recommends !== undefined) cmd += ` -o APT::Install-Recommends=${run.recommends ? 'yes' : 'no'}`;
+  if (run.allowUnauthenticated) cmd += ' --allow-unauthenticated';
+  if (run.allowDowngrade) cmd += ' --allow-downgrades';
+  if (run.allowChangeHeld) cmd += ' --allow-change-held-packages';
+  return cmd;
+}
 
 /** Ansible's install(): which packages need apt-get install, then one apt-get call for all of them. */
 async function install(run: Run, rawSpecs: readonly string[], mode: Mode): Promise<ModuleResult> {
@@ -356,11 +381,11 @@ async function install(run: Run, rawSpecs: readonly string[], mode: Mode): Promi
   };
   const r = await change(run, build);
   if (r.rc !== 0) {
-    throw new ModuleFailure(`'${build(ctx.check).slice(ENV.length + 1)}' failed: ${r.stderr}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
+    throw new ModuleFailure(`'${ansibleInstallCommand(run, mode, list, ctx.check)}' failed: ${r.stderr}`, { ...outputValues(r.stdout, r.stderr), rc: r.rc });
   }
   if (mode !== 'build-dep' && !ctx.check) await markManual(ctx, names);
   const changed = mode === 'build-dep' ? !r.stdout.includes(APT_GET_ZERO) : true;
-  return { changed, values: withDiff(ctx, r.stdout, { stdout: r.stdout, stderr: r.stderr }) };
+  return { changed, values: withDiff(ctx, r.stdout, { ...outputValues(r.stdout, r.stderr) }) };
 }
 
 /** Ansible's remove(): installed packages (or, with purge, ones that left files) in one apt-get remove. */
@@ -387,9 +412,9 @@ async function remove(run: Run, rawSpecs: readonly string[]): Promise<ModuleResu
     ]),
   );
   if (r.rc !== 0) {
-    throw new ModuleFailure(`'apt-get remove ${list.map((p) => `'${p}'`).join(' ')}' failed: ${r.stderr}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
+    throw new ModuleFailure(`'apt-get remove ${list.map((p) => `'${p}'`).join(' ')}' failed: ${r.stderr}`, { ...outputValues(r.stdout, r.stderr), rc: r.rc });
   }
-  return { changed: true, values: withDiff(ctx, r.stdout, { stdout: r.stdout, stderr: r.stderr }) };
+  return { changed: true, values: withDiff(ctx, r.stdout, { ...outputValues(r.stdout, r.stderr) }) };
 }
 
 /** Ansible's cleanup(): apt-get autoremove / autoclean, changed when apt says it removed or deleted something. */
@@ -397,9 +422,9 @@ async function cleanupOp(run: Run, operation: 'autoremove' | 'autoclean'): Promi
   const r = await change(run, (simulate) =>
     join([ENV, 'apt-get -y', run.opts, run.purge && '--purge', run.force && '--force-yes', operation, simulate && '--simulate']),
   );
-  if (r.rc !== 0) throw new ModuleFailure(`'apt-get ${operation}' failed: ${r.stderr}`, { stdout: r.stdout, stderr: r.stderr, rc: r.rc });
+  if (r.rc !== 0) throw new ModuleFailure(`'apt-get ${operation}' failed: ${r.stderr}`, { ...outputValues(r.stdout, r.stderr), rc: r.rc });
   const marker = operation === 'autoremove' ? 'The following packages will be REMOVED' : 'Del ';
-  return { changed: r.stdout.includes(marker), values: withDiff(run.ctx, r.stdout, { stdout: r.stdout, stderr: r.stderr }) };
+  return { changed: r.stdout.includes(marker), values: withDiff(run.ctx, r.stdout, { ...outputValues(r.stdout, r.stderr) }) };
 }
 
 /**
@@ -438,10 +463,10 @@ async function upgrade(run: Run, mode: Exclude<AptUpgrade, 'no'>, useAptGet: boo
     ]),
   );
   const path = tool === 'apt-get' ? run.aptGet : (aptitude ?? 'aptitude');
-  if (r.rc !== 0) throw new ModuleFailure(`'${path} ${command}' failed: ${r.stderr}`, { stdout: r.stdout, rc: r.rc });
+  if (r.rc !== 0) throw new ModuleFailure(`'${path} ${command}' failed: ${r.stderr}`, { stdout: r.stdout, stdout_lines: splitLines(r.stdout), rc: r.rc });
   const zero = tool === 'apt-get' ? APT_GET_ZERO : APTITUDE_ZERO;
-  if (r.stdout.includes(zero)) return { changed: false, msg: r.stdout, values: { stdout: r.stdout, stderr: r.stderr } };
-  return { changed: true, msg: r.stdout, values: withDiff(run.ctx, r.stdout, { stdout: r.stdout, stderr: r.stderr }) };
+  if (r.stdout.includes(zero)) return { changed: false, msg: r.stdout, values: { ...outputValues(r.stdout, r.stderr) } };
+  return { changed: true, msg: r.stdout, values: withDiff(run.ctx, r.stdout, { ...outputValues(r.stdout, r.stderr) }) };
 }
 
 /** RFC 822 fields printed by `dpkg --field FILE F1 F2...` (continuation lines start with a space). */
@@ -519,21 +544,26 @@ async function installDeb(run: Run, debs: readonly string[], dpkgOpts: string): 
   let stdout = '';
   let stderr = '';
   let changed = false;
+  let depsDiff: Record<string, unknown> | undefined;
   if (deps.length > 0) {
     const r = await install({ ...run, autoremove: false, onlyUpgrade: false, release: undefined }, [...new Set(deps)], 'present');
     stdout = String(r.values?.stdout ?? '');
     stderr = String(r.values?.stderr ?? '');
     changed = r.changed;
+    depsDiff = (r.values?.diff as Record<string, unknown> | undefined) ?? {};
   }
-  if (toInstall.length === 0) return { changed, values: { stdout, stderr } };
+  if (toInstall.length === 0) return { changed, values: { ...outputValues(stdout, stderr), diff: depsDiff ?? '' } };
   const options = dpkgOpts.split(',').map((o) => `--${o}`);
   const build = (simulate: boolean): string =>
     join([ENV, 'dpkg', ...options.map(shellQuote), simulate && '--simulate', run.force && '--force-all', '-i', ...toInstall.map(shellQuote)]);
   const r = await change(run, build);
   stdout += r.stdout;
   stderr += r.stderr;
-  if (r.rc !== 0) throw new ModuleFailure(`${build(ctx.check).slice(ENV.length + 1)} failed`, { stdout, stderr });
-  return { changed: true, values: withDiff(ctx, stdout, { stdout, stderr }) };
+  if (r.rc !== 0) throw new ModuleFailure(`${build(ctx.check).slice(ENV.length + 1)} failed`, outputValues(stdout, stderr));
+  // Ansible's install_deb parses the dpkg output into `diff` even without --diff.
+  let diff: Record<string, unknown> = parseDiff(r.stdout);
+  if (depsDiff !== undefined) diff = typeof depsDiff.prepared === 'string' ? { prepared: `${depsDiff.prepared}\n\n${r.stdout}` } : depsDiff;
+  return { changed: true, values: { ...outputValues(stdout, stderr), diff } };
 }
 
 /** apt-get update, retried with Ansible's exponential backoff (update_cache_retries, update_cache_retry_max_delay). */
@@ -593,6 +623,7 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
     ctx,
     aptGet: which.stdout.trim() || 'apt-get',
     opts: dpkgOptions(args.dpkg_options),
+    dpkgOptionList: (args.dpkg_options ?? DEFAULT_DPKG_OPTIONS).split(','),
     force: toBool(args.force),
     purge: toBool(args.purge),
     autoremove: toBool(args.autoremove),
@@ -610,9 +641,9 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
 
   if (toBool(args.clean)) {
     const r = await ctx.run('apt-get clean');
-    if (r.rc !== 0) throw new ModuleFailure('apt-get clean failed', { stdout: r.stdout, rc: r.rc });
-    if (r.stderr) throw new ModuleFailure(`apt-get clean failed: ${r.stderr}`, { stdout: r.stdout, rc: r.rc });
-    if (nothingElse) return { changed: true, msg: r.stdout, values: { stdout: r.stdout, stderr: r.stderr } };
+    if (r.rc !== 0) throw new ModuleFailure('apt-get clean failed', { stdout: r.stdout, stdout_lines: splitLines(r.stdout), rc: r.rc });
+    if (r.stderr) throw new ModuleFailure(`apt-get clean failed: ${r.stderr}`, { stdout: r.stdout, stdout_lines: splitLines(r.stdout), rc: r.rc });
+    if (nothingElse) return { changed: true, msg: r.stdout, values: { ...outputValues(r.stdout, r.stderr) } };
   }
 
   let cacheUpdated = false;

@@ -17,26 +17,14 @@ const ansible = await ansibleAvailable();
 function tasks(d: string): Dict[] {
   const apt = (name: string, args: Dict) => ({ name, apt: args, ignore_errors: true });
   return [
-    apt('installed package', { name: 'curl' }),
-    apt('missing package, recommends off', { name: ['curl', 'cowsay'], install_recommends: false }),
-    apt('latest', { name: 'curl', state: 'latest' }),
-    apt('version glob', { name: 'curl=7*' }),
-    apt('version at least', { name: 'curl>=1.0' }),
+    apt('install simulated, recommends off', { name: ['curl', 'cowsay'], install_recommends: false }),
     apt('unknown package', { name: 'tsbook-no-such-package' }),
-    apt('absent, not installed', { name: 'cowsay', state: 'absent' }),
     apt('absent, installed (purge)', { name: 'curl', state: 'absent', purge: true }),
-    apt('only_upgrade skips missing', { name: 'cowsay', only_upgrade: true }),
-    apt('fresh cache', { update_cache: true, cache_valid_time: 315360000 }),
     apt('upgrade dist', { upgrade: 'dist' }),
-    apt('upgrade yes', { upgrade: 'yes', force_apt_get: true }),
-    apt('upgrade full with autoremove', { upgrade: 'full', autoremove: true }),
-    apt('latest *', { name: '*', state: 'latest' }),
-    apt('autoclean', { autoclean: true }),
     apt('autoremove', { autoremove: true, purge: true }),
-    apt('deb already installed', { deb: `${d}/same.deb` }),
     apt('deb new', { deb: `${d}/plain.deb` }),
-    apt('deb state latest', { deb: `${d}/plain.deb`, state: 'latest' }),
-    apt('name glob', { name: 'cowsa*' }),
+    apt('deb already installed', { deb: `${d}/same.deb` }),
+    apt('version glob', { name: 'curl=7*' }),
   ];
 }
 
@@ -47,9 +35,10 @@ function buildDeb(d: string, name: string, control: string): void {
   execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, `${root}.deb`], { stdio: 'ignore' });
 }
 
-/** apt's simulate output names no paths; only the side's directory needs normalising. */
+/** The side's directory, also as dpkg shortens it ('.../ansible/plain.deb'), is normalised. */
 function normalise(outcomes: readonly TaskOutcome[], d: string): TaskOutcome[] {
-  return outcomes.map((o) => ({ ...o, result: JSON.parse(JSON.stringify(o.result).split(d).join('<D>')) as Dict }));
+  const side = d.slice(d.lastIndexOf('/') + 1);
+  return outcomes.map((o) => ({ ...o, result: JSON.parse(JSON.stringify(o.result).split(d).join('<D>').split(`.../${side}/`).join('.../<D>/')) as Dict }));
 }
 
 describe.runIf(ansible)('apt against ansible-playbook (check mode)', () => {
@@ -65,12 +54,14 @@ describe.runIf(ansible)('apt against ansible-playbook (check mode)', () => {
       buildDeb(d, 'same', `Package: coreutils\nVersion: ${coreutils}\n`);
       await writeFile(join(d, 'ansible.cfg'), '[defaults]\n');
     }
-    // One at a time: both sides read apt's lists and dpkg's database.
-    for (const side of ['ansible', 'tsbook']) {
-      const d = join(dir.dir, side);
-      const pb = await writePlaybook(d, 'pb', tasks(d));
-      sides[side] = normalise(side === 'ansible' ? await runAnsible(pb, { check: true }) : await runTsbook(pb, { check: true }), d);
-    }
+    // Side by side: check mode only reads apt's lists and dpkg's database.
+    await Promise.all(
+      ['ansible', 'tsbook'].map(async (side) => {
+        const d = join(dir.dir, side);
+        const pb = await writePlaybook(d, 'pb', tasks(d));
+        sides[side] = normalise(side === 'ansible' ? await runAnsible(pb, { check: true }) : await runTsbook(pb, { check: true }), d);
+      }),
+    );
   }, 180_000);
   afterAll(async () => dir.cleanup());
 

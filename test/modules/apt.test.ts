@@ -9,6 +9,10 @@ import { startServer, type TestServer } from '../support/http-server.js';
 import type { ExecResult } from '../../src/connection/types.js';
 import type { ScriptedRule } from '../support/file-module-context.js';
 
+/** What Ansible registers for apt's output: stdout/stderr with their _lines (and diff: {} for changes). */
+const lines = (t: string): string[] => (t === '' ? [] : t.replace(/\n$/, '').split('\n'));
+const out = (stdout: string, stderr = '') => ({ stdout, stdout_lines: lines(stdout), stderr, stderr_lines: lines(stderr) });
+
 const base: ScriptedRule[] = [
   { match: /^command -v apt-get$/, result: { stdout: '/usr/bin/apt-get\n' } },
   { match: /update-success-stamp/, result: { stdout: '1700000000\n' } },
@@ -28,7 +32,7 @@ describe('apt', () => {
     const r = await aptModule.run({ name: ['curl', 'nginx'] }, ctx);
     expect(r).toEqual({
       changed: true,
-      values: { stdout: 'Setting up nginx\n', stderr: '', cache_updated: false, cache_update_time: 1700000000 },
+      values: { ...out('Setting up nginx\n'), diff: {}, cache_updated: false, cache_update_time: 1700000000 },
     });
     expect(ctx.planned.map((p) => p.command)).toEqual([
       "DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical LC_ALL=C apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install nginx=1.22.1-9",
@@ -96,12 +100,12 @@ describe('apt upgrade (Ansible 2.14 upgrade())', () => {
     const ctx = scriptedContext([{ match: /(upgrade)/, result: { stdout: UPGRADED } }, ...rules]);
     const r = await aptModule.run({ upgrade: mode }, ctx);
     expect(ctx.planned.map((p) => p.command)).toEqual([command]);
-    expect(r).toEqual({ changed: true, msg: UPGRADED, values: { stdout: UPGRADED, stderr: '' } });
+    expect(r).toEqual({ changed: true, msg: UPGRADED, values: { ...out(UPGRADED), diff: {} } });
   });
 
   it('is unchanged when the summary line says 0 upgraded, 0 newly installed', async () => {
     const ctx = scriptedContext([{ match: /upgrade/, result: { stdout: NOTHING } }, ...noAptitude]);
-    expect(await aptModule.run({ upgrade: 'dist' }, ctx)).toEqual({ changed: false, msg: NOTHING, values: { stdout: NOTHING, stderr: '' } });
+    expect(await aptModule.run({ upgrade: 'dist' }, ctx)).toEqual({ changed: false, msg: NOTHING, values: out(NOTHING) });
     // aptitude's summary has "packages": apt-get's zero line does not count for it.
     const apt = scriptedContext([{ match: /safe-upgrade/, result: { stdout: NOTHING } }, ...withAptitude]);
     expect((await aptModule.run({ upgrade: 'safe' }, apt)).changed).toBe(true);
@@ -160,7 +164,7 @@ describe('apt cleanup, cache and locks', () => {
     const r = await aptModule.run({ autoclean: true, autoremove: true, purge: true }, ctx);
     // Ansible's cleanup() exits after autoclean: autoremove is not run.
     expect(ctx.planned.map((p) => p.command)).toEqual([`${ENV} apt-get -y ${OPTS} --purge autoclean`]);
-    expect(r).toEqual({ changed: true, values: { stdout: del, stderr: '' } });
+    expect(r).toEqual({ changed: true, values: { ...out(del), diff: {} } });
     const none = scriptedContext(base);
     expect((await aptModule.run({ autoclean: true, update_cache: false }, none)).changed).toBe(false);
   });
@@ -212,7 +216,7 @@ describe('apt cleanup, cache and locks', () => {
 
   it('clean runs apt-get clean and, alone, reports changed', async () => {
     const ctx = scriptedContext(base);
-    expect(await aptModule.run({ clean: true, update_cache: false }, ctx)).toEqual({ changed: true, msg: '', values: { stdout: '', stderr: '' } });
+    expect(await aptModule.run({ clean: true, update_cache: false }, ctx)).toEqual({ changed: true, msg: '', values: out('') });
     expect(ctx.planned.map((p) => p.command)).toEqual(['apt-get clean']);
   });
 });
@@ -268,6 +272,12 @@ describe('apt package selection (Ansible 2.14 install()/package_status())', () =
     const bd = scriptedContext([{ match: /build-dep/, result: { stdout: 'Reading state information...\n0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n' } }, ...rules]);
     expect((await aptModule.run({ name: 'nginx', state: 'build-dep' }, bd)).changed).toBe(false);
     expect(bd.planned[0]!.command).toBe(`${ENV} apt-get -y ${OPTS} build-dep nginx`);
+    // The failure message quotes the command as Ansible formats it (recorded from ansible-core 2.14).
+    const err = "E: You must put some 'deb-src' URIs in your sources.list\n";
+    const bad = scriptedContext([{ match: /build-dep/, result: { rc: 100, stderr: err } }, ...rules], { check: true });
+    await expect(aptModule.run({ name: 'cowsay', state: 'build-dep' }, bad)).rejects.toThrow(
+      `'/usr/bin/apt-get -y -o "Dpkg::Options::=--force-confdef" -o "Dpkg::Options::=--force-confold"     --simulate build-dep 'cowsay'' failed: ${err}`,
+    );
     const fx = scriptedContext(rules);
     expect((await aptModule.run({ name: 'nginx', state: 'fixed' }, fx)).changed).toBe(true);
     expect(fx.planned[0]!.command).toBe(`${ENV} apt-get -y ${OPTS} --fix-broken install nginx=1.22.1-9`);
@@ -321,7 +331,7 @@ describe('apt deb (Ansible 2.14 install_deb())', () => {
     const deb = join(dir.dir, 'plain.deb');
     const r = await aptModule.run({ deb }, ctx);
     expect(ctx.changes).toEqual([`${ENV} dpkg --force-confdef --force-confold -i ${deb}`]);
-    expect(r).toEqual({ changed: true, values: { stdout: 'Unpacking tsbook-deb-plain (1.0-1) ...\n', stderr: '' } });
+    expect(r).toEqual({ changed: true, values: { ...out('Unpacking tsbook-deb-plain (1.0-1) ...\n'), diff: { prepared: 'Unpacking tsbook-deb-plain (1.0-1) ...' } } });
     const forced = recording();
     await aptModule.run({ deb, force: true, dpkg_options: 'force-confnew' }, forced);
     expect(forced.changes).toEqual([`${ENV} dpkg --force-confnew --force-all -i ${deb}`]);
@@ -329,7 +339,7 @@ describe('apt deb (Ansible 2.14 install_deb())', () => {
 
   it('skips a .deb whose version is installed; refuses a downgrade unless allow_downgrade', async () => {
     const same = recording();
-    expect(await aptModule.run({ deb: join(dir.dir, 'same.deb') }, same)).toEqual({ changed: false, values: { stdout: '', stderr: '' } });
+    expect(await aptModule.run({ deb: join(dir.dir, 'same.deb') }, same)).toEqual({ changed: false, values: { ...out(''), diff: '' } });
     expect(same.changes).toEqual([]);
     await expect(aptModule.run({ deb: join(dir.dir, 'older.deb') }, recording())).rejects.toThrow('A later version is already installed');
     const down = recording();
