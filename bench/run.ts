@@ -2,7 +2,7 @@
  * Performance harness (issue 6): tsbook vs the raw SSH floor vs ansible-playbook on a real OpenSSH fleet.
  *
  *   npm run bench [-- --quick] [-- --sizes 10x20,50x10] [-- --scaling 1,10,25] [-- --runs 3]
- *                 [-- --variants command,shell] [-- --ansible-runs 1]
+ *                 [-- --variants command,shell] [-- --ansible-runs 1] [-- --ansible-configs best]
  *                 [-- --no-ansible] [-- --ansible-max-hosts 50] [-- --results-dir DIR]
  *
  * Prints a table and writes <results-dir>/<timestamp>.json (default bench/results/, gitignored).
@@ -35,6 +35,8 @@ export interface BenchOptions {
   /** Runs per ansible-playbook configuration (ansible is slow; its spread is small next to the ratios). */
   readonly ansibleRuns: number;
   readonly variants: readonly Variant[];
+  /** 'all' (defaults, -f N, -f N + pipelining + ControlPersist) or 'best' (the last only). */
+  readonly ansibleConfigs: 'all' | 'best';
   readonly ansible: boolean;
   readonly ansibleMaxHosts: number;
   readonly resultsDir: string;
@@ -99,6 +101,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let runs: number | undefined;
   let ansibleRuns: number | undefined;
   let variants: Variant[] | undefined;
+  let ansibleConfigs: 'all' | 'best' = 'all';
   let ansible = true;
   let ansibleMaxHosts = Number.POSITIVE_INFINITY;
   let resultsDir = join(BENCH_DIR, 'results');
@@ -115,6 +118,11 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else if (a === '--scaling') scaling = value().split(',').filter((s) => s !== '').map((s) => parseCount('--scaling', s));
     else if (a === '--runs') runs = parseCount('--runs', value());
     else if (a === '--ansible-runs') ansibleRuns = parseCount('--ansible-runs', value());
+    else if (a === '--ansible-configs') {
+      const v = value();
+      if (v !== 'all' && v !== 'best') throw new UsageError(`--ansible-configs is all or best, got '${v}'`);
+      ansibleConfigs = v;
+    }
     else if (a === '--variants') {
       variants = value().split(',').filter((v) => v !== '').map((v) => {
         if (!(VARIANTS as readonly string[]).includes(v)) throw new UsageError(`unknown variant '${v}' (${VARIANTS.join(', ')})`);
@@ -127,7 +135,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else throw new UsageError(`unknown option '${a}'`);
   }
   if (quick) {
-    return { quick, sizes: sizes ?? [{ hosts: 3, tasks: 5 }], scalingHosts: scaling ?? [], scalingTasks: 5, runs: runs ?? 1, ansibleRuns: ansibleRuns ?? 1, variants: variants ?? VARIANTS, ansible: false, ansibleMaxHosts, resultsDir };
+    return { quick, sizes: sizes ?? [{ hosts: 3, tasks: 5 }], scalingHosts: scaling ?? [], scalingTasks: 5, runs: runs ?? 1, ansibleRuns: ansibleRuns ?? 1, variants: variants ?? VARIANTS, ansibleConfigs, ansible: false, ansibleMaxHosts, resultsDir };
   }
   return {
     quick,
@@ -138,6 +146,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     runs: runs ?? 3,
     ansibleRuns: ansibleRuns ?? runs ?? 3,
     variants: variants ?? VARIANTS,
+    ansibleConfigs,
     ansible,
     ansibleMaxHosts,
     resultsDir,
@@ -251,7 +260,8 @@ export function planCases(o: BenchOptions, ansibleAvailable: boolean): CasePlan[
   const plans: CasePlan[] = [];
   const ansibleFor = (hosts: number, tools: readonly string[]) => (o.ansible && ansibleAvailable && hosts <= o.ansibleMaxHosts ? tools : []);
   for (const s of o.sizes) {
-    for (const variant of o.variants) plans.push({ kind: 'size', ...s, variant, ansibleTools: ansibleFor(s.hosts, ANSIBLE_TOOLS) });
+    const tools = o.ansibleConfigs === 'best' ? [ANSIBLE_TOOLS[2]] : ANSIBLE_TOOLS;
+    for (const variant of o.variants) plans.push({ kind: 'size', ...s, variant, ansibleTools: ansibleFor(s.hosts, tools) });
   }
   for (const hosts of o.scalingHosts) {
     plans.push({ kind: 'scaling', hosts, tasks: o.scalingTasks, variant: 'command', ansibleTools: ansibleFor(hosts, [ANSIBLE_TOOLS[2]]) });
