@@ -293,6 +293,10 @@ export const TRANSPORT_DEPENDENT: Readonly<Record<string, TransportDependence>> 
     reason: "prints hostvars['web2.example.com']['ansible_connection']: 'local' in the oracle's inventory, 'ssh' in the fleet's",
     toLocal: (value, at) => (at.index === 1 ? replaceMsgElement(value, 2, 'ssh', 'local') : value),
   },
+  '114-hostvars-not-in-play': {
+    reason: "prints hostvars['h2'].ansible_connection: 'local' in the oracle's inventory, 'ssh' in the fleet's",
+    toLocal: (value, at) => (at.index === 0 ? replaceMsgElement(value, 4, 'ssh', 'local') : value),
+  },
   '82-gather-facts': {
     reason: "prints ansible_hostname: a fleet host has its own hostname (UTS namespace), the controller's differs",
     privilegedOnly: true,
