@@ -23,8 +23,14 @@ export function publicLineOf(keyText: string): string {
 }
 
 export function generateKeyPair(comment: string): KeyPair {
-  const k = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: k.private, publicLine: publicLineOf(k.public) };
+  // ssh2 sometimes (about 1 key in 250) drops a leading zero byte of the ed25519 public key and
+  // then cannot parse its own output ("Malformed OpenSSH public key"): draw again.
+  for (let attempt = 1; ; attempt++) {
+    const k = utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = utils.parseKey(k.public);
+    if (!(parsed instanceof Error)) return { privateKey: k.private, publicLine: `${parsed.type} ${parsed.getPublicSSH().toString('base64')}` };
+    if (attempt >= 50) throw parsed;
+  }
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
