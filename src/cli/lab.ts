@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { labDown, labStatus, labUp, type LabStatus } from '../lab/control.js';
+import type { LabStatus } from '../lab/control.js';
+
+// The lab (an ssh2 server and the kubeadm simulator) loads only for `tsbook lab`, not on every start.
+const control = () => import('../lab/control.js');
 import type { LabState } from '../lab/state.js';
 import type { LabTopology } from '../lab/topology.js';
 
@@ -97,7 +100,7 @@ Examples:
     )
     .action(async (options: LabCliOptions) => {
       const cwd = process.cwd();
-      const { paths, state } = await labUp({ dir: options.dir, hosts: options.hosts, inventory: options.inventory, cwd });
+      const { paths, state } = await (await control()).labUp({ dir: options.dir, hosts: options.hosts, inventory: options.inventory, cwd });
       process.stdout.write(`${formatUp(state, paths.inventoryFile, paths.knownHostsFile, cwd)}\n`);
       process.exitCode = 0;
     });
@@ -109,7 +112,7 @@ Examples:
     .option('--purge', 'also remove host state directories, keys and the log')
     .action(async (options: LabCliOptions) => {
       const cwd = process.cwd();
-      const r = await labDown({ dir: options.dir, cwd, purge: options.purge });
+      const r = await (await control()).labDown({ dir: options.dir, cwd, purge: options.purge });
       const dir = shown(r.paths.dir, cwd);
       if (r.foreignPid !== undefined) {
         process.stderr.write(`[WARNING]: pid ${r.foreignPid} in ${shown(r.paths.stateFile, cwd)} is not this lab's daemon; left it running\n`);
@@ -126,7 +129,7 @@ Examples:
     .option('--json', 'machine-readable output')
     .action(async (options: LabCliOptions) => {
       const cwd = process.cwd();
-      const status = await labStatus({ dir: options.dir, cwd });
+      const status = await (await control()).labStatus({ dir: options.dir, cwd });
       process.stdout.write(options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : `${formatStatus(status, cwd)}\n`);
       process.exitCode = status.alive ? 0 : 1;
     });
