@@ -1,4 +1,5 @@
 import { loadInventory } from '../load/inventory.js';
+import { writeRetryFiles } from './retry-files.js';
 import { selectHosts } from '../load/patterns.js';
 import { loadPlaybook, parseExtraVars } from '../load/playbook.js';
 import { registryModules, type ModuleLookup } from '../load/module-args.js';
@@ -85,7 +86,14 @@ export async function runCommand(playbookPaths: readonly string[], options: RunC
   const verbosity = options.verbose ?? 0;
   // live (TTY), plain or --json on stdout, plus --profile and --json-file (src/output/setup.ts)
   const output = createRunOutput({ ...options, color: useColor(options), verbosity });
-  const render: EventListener = output.listener;
+  const retry = settings.retryFiles;
+  // ansible-playbook writes the retry file and says so just before the PLAY RECAP
+  const render: EventListener = retry
+    ? (event) => {
+        if (event.event === 'recap') for (const line of writeRetryFiles(playbookPaths, event.hosts, retry.dir)) (options.json ? stderr : stdout).write(line);
+        output.listener(event);
+      }
+    : output.listener;
   const report = options.report === undefined ? undefined : reportWriter(options.report, (message) => stderr.write(`[ERROR]: ${message}\n`));
   const onEvent: EventListener = report
     ? (event) => {

@@ -18,6 +18,8 @@ export interface RunSettings {
   readonly becomeMethod?: string;
   readonly askBecomePass: boolean;
   readonly hostKeyChecking?: string;
+  /** retry_files_enabled / retry_files_save_path: where `<playbook>.retry` goes after failures. */
+  readonly retryFiles?: { readonly dir?: string };
 }
 
 const warn = (message: string) => void process.stderr.write(`[WARNING]: ${message}\n`);
@@ -48,5 +50,6 @@ export async function resolveRunSettings(options: RunCliOptions): Promise<RunSet
     becomeMethod: options.becomeMethod ?? stringSetting(s.becomeMethod.value),
     askBecomePass: Boolean(options.askBecomePass || s.becomeAskPass.value),
     hostKeyChecking,
+    ...(s.retryFilesEnabled.value ? { retryFiles: { dir: stringSetting(s.retryFilesSavePath.value) } } : {}),
   };
 }

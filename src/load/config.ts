@@ -178,6 +178,7 @@ const DEFS = {
   becomeMethod: { name: 'DEFAULT_BECOME_METHOD', ini: [D('privilege_escalation', 'become_method')], env: ['ANSIBLE_BECOME_METHOD'], type: 'string', default: () => 'sudo' },
   becomeAskPass: { name: 'DEFAULT_BECOME_ASK_PASS', ini: [D('privilege_escalation', 'become_ask_pass')], env: ['ANSIBLE_BECOME_ASK_PASS'], type: 'boolean', default: () => false },
   retryFilesEnabled: { name: 'RETRY_FILES_ENABLED', ini: [D('defaults', 'retry_files_enabled')], env: ['ANSIBLE_RETRY_FILES_ENABLED'], type: 'boolean', default: () => false },
+  retryFilesSavePath: { name: 'RETRY_FILES_SAVE_PATH', ini: [D('defaults', 'retry_files_save_path')], env: ['ANSIBLE_RETRY_FILES_SAVE_PATH'], type: 'path', default: () => null },
   library: {
     name: 'DEFAULT_MODULE_PATH',
     ini: [D('defaults', 'library')],
