@@ -318,6 +318,8 @@ async function executeOnce(env: TaskEnv, task: Task, scope: Scope, host: string,
     if (err instanceof ModuleFailure) return noOutcome({ failed: true, msg: err.message });
     const undefinedVar = err !== null && typeof err === 'object' && 'ansibleMessage' in err;
     const text = undefinedVar ? `The task includes an option with an undefined variable. The error was: ${templateErrorText(err)}` : errorMessage(err);
+    // a Jinja2 syntax error carries no task (Ansible's error has no obj), so no file context either
+    if (text.startsWith('template error while templating string:')) return noOutcome({ failed: true, msg: text }, err);
     return noOutcome({ failed: true, msg: withTaskContext(text, task.source) }, err);
   }
 

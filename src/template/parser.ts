@@ -54,8 +54,9 @@ class Parser {
 
   private describe(t: Token): string {
     if (t.type === 'eof') return 'end of template';
-    if (t.type === 'block_end') return "end of statement block";
-    if (t.type === 'var_end') return "end of print statement";
+    // Jinja2 prints token descriptions with repr(): 'end of print statement'
+    if (t.type === 'block_end') return "'end of statement block'";
+    if (t.type === 'var_end') return "'end of print statement'";
     return `'${t.value}'`;
   }
 

@@ -66,6 +66,14 @@ export class UndefinedVariableError extends TemplateError {
   }
 }
 
+/**
+ * str() of Ansible's AnsibleTemplateSyntaxError: its message, then (no task attached) the original
+ * Jinja2 error again after a period.
+ */
+export function syntaxErrorText(jinjaMessage: string, template: string): string {
+  return `template error while templating string: ${jinjaMessage}. String: ${template}. ${jinjaMessage}`;
+}
+
 // ---------------------------------------------------------------- compiled template cache
 
 const MAX_CACHE = 20000;
@@ -488,7 +496,7 @@ export class Templar {
       body = compileTemplate(s);
     } catch (e) {
       if (e instanceof TemplateSyntaxError) {
-        throw new TemplateError(`template error while templating string: ${e.message}. String: ${s}`, { source: this.options.source });
+        throw new TemplateError(syntaxErrorText(e.message, s), { source: this.options.source });
       }
       throw e;
     }
@@ -522,7 +530,7 @@ export class Templar {
       return new UndefinedVariableError(message, m, template, { source: this.options.source });
     }
     if (e instanceof FilterNotFound) {
-      return new TemplateError(`template error while templating string: ${e.message}. String: ${template}`, { source: this.options.source });
+      return new TemplateError(syntaxErrorText(e.message, template), { source: this.options.source });
     }
     if (e instanceof FilterError) return new TemplateError(e.message, { source: this.options.source, cause: e });
     if (e instanceof PyError) return new TemplateError(`Unexpected templating type error occurred on (${template}): ${e.message}. ${e.message}`, { source: this.options.source, cause: e });
@@ -551,7 +559,7 @@ export class Templar {
         body = compileTemplate(text, false);
       } catch (e) {
         if (e instanceof TemplateSyntaxError) {
-          throw new TemplateError(`template error while templating string: ${e.message}. String: ${text}`, { source: this.options.source });
+          throw new TemplateError(syntaxErrorText(e.message, text), { source: this.options.source });
         }
         throw e;
       }
@@ -574,7 +582,7 @@ export class Templar {
       try {
         ast = compileExpression(expr);
       } catch (e) {
-        if (e instanceof TemplateSyntaxError) throw new TemplateError(`template error while templating string: ${e.message}. String: ${expr}`, { source: this.options.source });
+        if (e instanceof TemplateSyntaxError) throw new TemplateError(syntaxErrorText(e.message, expr), { source: this.options.source });
         throw e;
       }
       try {
