@@ -18,7 +18,8 @@ import type { RunEvent } from '../src/events/types.js';
 import { groupNamesOf, groupsMap, inventoryVarsFor, loadInventory } from '../src/load/inventory.js';
 import { selectHosts } from '../src/load/patterns.js';
 import { loadPlaybook } from '../src/load/playbook.js';
-import type { Block, TaskNode } from '../src/model/playbook.js';
+import type { Inventory } from '../src/model/inventory.js';
+import type { Block, Playbook, TaskNode } from '../src/model/playbook.js';
 import { Templar } from '../src/template/index.js';
 
 export interface TemplatingResult {
@@ -61,6 +62,16 @@ export function microPlaybook(tasks: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Writes the generated inventory and playbook into `dir` and loads them, timing the loading's CPU. */
+async function loadGenerated(dir: string, hosts: number, tasks: number): Promise<{ inventory: Inventory; playbook: Playbook; loadCpuMs: number }> {
+  writeFileSync(join(dir, 'inventory.yaml'), microInventory(hosts));
+  writeFileSync(join(dir, 'playbook.yaml'), microPlaybook(tasks));
+  const loadStart = process.cpuUsage();
+  const inventory = await loadInventory([join(dir, 'inventory.yaml')]);
+  const playbook = await loadPlaybook(join(dir, 'playbook.yaml'));
+  return { inventory, playbook, loadCpuMs: cpuMs(loadStart) };
+}
+
 function tasksOf(nodes: readonly (TaskNode | Block)[]): TaskNode[] {
   return nodes.flatMap((node) => (node.kind === 'block' ? tasksOf(node.block) : [node]));
 }
@@ -73,12 +84,7 @@ function tasksOf(nodes: readonly (TaskNode | Block)[]): TaskNode[] {
 export async function runTemplating(hosts: number, tasks: number): Promise<TemplatingResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tsbook-micro-'));
   try {
-    writeFileSync(join(dir, 'inventory.yaml'), microInventory(hosts));
-    writeFileSync(join(dir, 'playbook.yaml'), microPlaybook(tasks));
-    const loadStart = process.cpuUsage();
-    const inventory = await loadInventory([join(dir, 'inventory.yaml')]);
-    const playbook = await loadPlaybook(join(dir, 'playbook.yaml'));
-    const loadCpuMs = cpuMs(loadStart);
+    const { inventory, playbook, loadCpuMs } = await loadGenerated(dir, hosts, tasks);
 
     const templateStart = process.cpuUsage();
     const play = playbook.plays[0];
@@ -129,12 +135,7 @@ function cpuMs(start: NodeJS.CpuUsage): number {
 export async function runMicro(hosts: number, tasks: number): Promise<MicroResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tsbook-micro-'));
   try {
-    writeFileSync(join(dir, 'inventory.yaml'), microInventory(hosts));
-    writeFileSync(join(dir, 'playbook.yaml'), microPlaybook(tasks));
-    const loadStart = process.cpuUsage();
-    const inventory = await loadInventory([join(dir, 'inventory.yaml')]);
-    const playbook = await loadPlaybook(join(dir, 'playbook.yaml'));
-    const loadCpuMs = cpuMs(loadStart);
+    const { inventory, playbook, loadCpuMs } = await loadGenerated(dir, hosts, tasks);
     let renders = 0;
     let failures = 0;
     const onEvent = (e: RunEvent): void => {

@@ -2,25 +2,12 @@ import { createInterface } from 'node:readline';
 import type { Module, ModuleContext, ModuleResult } from './types.js';
 import { ModuleFailure } from './types.js';
 import { argBool, argInt, argString } from './util/args.js';
-import { pythonDateTime } from './util/time.js';
+import { pythonDateTime, sleep } from './util/time.js';
 
 /** Python's repr of round(x, 2): `1.0`, `0.02`, `61.5`. */
 export function pythonRound2(value: number): string {
   const r = Math.round(value * 100) / 100;
   return Number.isInteger(r) ? `${r}.0` : String(r);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Reads one line from the controller's terminal. */

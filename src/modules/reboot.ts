@@ -1,4 +1,5 @@
 import type { Module, ModuleContext, ModuleResult } from './types.js';
+import { sleep } from './util/time.js';
 import { ModuleFailure } from './types.js';
 import { argInt, argList, argString } from './util/args.js';
 import { shellQuote } from './util/quote.js';
@@ -19,19 +20,6 @@ export interface RebootClock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** In [0, 1). */
   random(): number;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export const realClock: RebootClock = { now: () => Date.now(), sleep, random: () => Math.random() };

@@ -1,4 +1,5 @@
 import type { Module, ModuleContext, ModuleResult } from './types.js';
+import { sleep } from './util/time.js';
 import { ModuleFailure } from './types.js';
 import { argInt, argString } from './util/args.js';
 import { pathInfo } from './util/path-info.js';
@@ -23,19 +24,6 @@ export function portProbe(host: string, port: number, connectTimeout: number, re
 /** Python regex syntax to JavaScript (named groups), compiled with re.MULTILINE. */
 export function compilePythonRegex(source: string): RegExp {
   return new RegExp(source.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>'), 'm');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 type Match = { groups: (string | null)[]; groupdict: Record<string, string | null> } | undefined;

@@ -214,18 +214,7 @@ export async function assertReachable(ctx: ModuleContext, endpoint: Endpoint, no
 
 // ------------------------------------------------------------------------------------ misc
 
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+export { sleep } from '../util/time.js';
 
 /** Reads a string-list argument strictly (a list of scalars, or one string). */
 export function stringList(args: Args, key: string): string[] {

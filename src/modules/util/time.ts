@@ -19,3 +19,17 @@ export function pythonTimedelta(milliseconds: number): string {
   const clock = `${h}:${pad(m)}:${pad(s)}${frac === 0 ? '' : `.${pad(frac * 1000, 6)}`}`;
   return days === 0 ? clock : `${days} day${days === 1 ? '' : 's'}, ${clock}`;
 }
+
+/** Waits `ms`, or less when `signal` aborts (at once when it already has). Never rejects. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
